@@ -1,0 +1,82 @@
+//! The consent receipt (GDPR Art. 7(1)): proof of what the customer was shown and chose,
+//! sealed inside every booking.
+
+use serde::{Deserialize, Serialize};
+
+use crate::locale::Locale;
+use crate::notice::{NOTICE_TEMPLATE_VERSION, Notice};
+use crate::schema::{BOOKING_PURPOSE, FormSchema};
+use crate::utc::UtcTimestamp;
+
+/// What the customer saw and agreed to, when, and with which widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentReceipt {
+    /// When the customer pressed Book, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub time: String,
+    /// The language of the notice shown.
+    pub locale: Locale,
+    /// SHA-256 (hex) of the exact notice text shown: the notice's version.
+    pub notice_sha256: String,
+    /// Revision of the notice templates that produced that text.
+    pub notice_version: u32,
+    /// Purposes accepted: always `booking`, plus each optional purpose ticked.
+    pub accepted: Vec<String>,
+    /// Optional purposes offered and left unticked.
+    pub declined: Vec<String>,
+    /// Version of the widget that collected the consent.
+    pub widget_version: String,
+}
+
+/// Why a receipt could not be made.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsentError {
+    /// A ticked purpose is not one the form offers.
+    #[error("consent was given for a purpose this form does not offer")]
+    UnknownPurpose,
+    /// The notice was rendered in a different language than the receipt claims (programming error).
+    #[error("the notice shown does not match the receipt's language")]
+    LocaleMismatch,
+}
+
+impl ConsentReceipt {
+    /// Builds the receipt for a customer who read `notice` and ticked `ticked` optional purposes.
+    pub fn new(
+        schema: &FormSchema,
+        notice: &Notice,
+        ticked: &[&str],
+        time: UtcTimestamp,
+        widget_version: &str,
+    ) -> Result<Self, ConsentError> {
+        if ticked
+            .iter()
+            .any(|t| !schema.optional_purposes.iter().any(|o| o.id == *t))
+        {
+            return Err(ConsentError::UnknownPurpose);
+        }
+        let mut accepted = vec![BOOKING_PURPOSE.to_owned()];
+        let mut declined = Vec::new();
+        for o in &schema.optional_purposes {
+            if ticked.contains(&o.id.as_str()) {
+                accepted.push(o.id.clone());
+            } else {
+                declined.push(o.id.clone());
+            }
+        }
+        Ok(Self {
+            time: time.to_string(),
+            locale: notice.locale,
+            notice_sha256: notice.sha256_hex(),
+            notice_version: NOTICE_TEMPLATE_VERSION,
+            accepted,
+            declined,
+            widget_version: widget_version.to_owned(),
+        })
+    }
+
+    /// Whether this receipt records `notice` (same text, same language).
+    pub fn matches_notice(&self, notice: &Notice) -> bool {
+        self.locale == notice.locale && self.notice_sha256 == notice.sha256_hex()
+    }
+}

@@ -1,0 +1,49 @@
+//! Kuvert's core: the booking form schema, the GDPR notice, data minimisation, the consent
+//! receipt, and the sealed envelope — with no I/O, for the Wasm widget and the native tools.
+//!
+//! * [`schema`]: the form a business configures, validated with errors that say how to fix them.
+//! * [`notice`]: the Art. 13 notice generated from the schema in en, nl, sv and de.
+//! * [`minimise`]: field validation and normalisation; card and national-ID detection.
+//! * [`consent`]: the consent receipt sealed with each booking.
+//! * [`envelope`]: the wire format, sealing (age v1 built by hand, see [`age`]) and, with the
+//!   `open` feature, opening with the `age` crate ([`open`]).
+//!
+//! Secrets (file keys, ephemeral keys, cancellation codes, plaintext buffers) are zeroized on
+//! drop and never appear in `Debug` or `Display` output.
+
+#![forbid(unsafe_code)]
+
+pub mod age;
+pub mod cancel;
+pub mod consent;
+pub mod envelope;
+pub mod locale;
+pub mod minimise;
+pub mod notice;
+#[cfg(feature = "open")]
+pub mod open;
+pub mod recipient;
+pub mod schema;
+pub mod utc;
+
+pub use cancel::CancelCode;
+pub use consent::ConsentReceipt;
+pub use envelope::{Booking, Envelope, Error, PublicFacts, seal, seal_with_os_rng};
+pub use locale::{Locale, Localized};
+pub use recipient::Recipient;
+pub use schema::FormSchema;
+pub use utc::UtcTimestamp;
+
+/// The version of this crate, recorded as the widget version in consent receipts.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}

@@ -1,0 +1,167 @@
+//! Opening envelopes on the staff side, with the `age` crate. Never compiled into the widget.
+
+use std::io::Read;
+
+use age::secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::age::{TAG_SIZE, parse};
+use crate::envelope::{Booking, ENVELOPE_VERSION, Envelope, Error, MAX_PLAINTEXT, PAD_BLOCK};
+
+/// A decryption key for bookings (an age identity), as loaded by [`identities_from_bytes`].
+pub type Identity = Box<dyn age::Identity + Send + Sync>;
+
+/// Most stronger-than-default scrypt work factor (log2 N) accepted when unlocking a key file.
+/// age's own default is 18; `kuvert keygen` tunes to about a second, which stays well below.
+pub const MAX_SCRYPT_WORK_FACTOR: u8 = 24;
+
+/// Why an identity file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// Neither an age identity file nor a passphrase-protected one.
+    #[error(
+        "this is not an age identity file (expected AGE-SECRET-KEY-1… or a passphrase-protected key)"
+    )]
+    NotAnIdentityFile,
+    /// An identity file without any key in it.
+    #[error("the identity file holds no key")]
+    NoIdentities,
+    /// The file is passphrase-protected and no passphrase was given.
+    #[error("the key file is passphrase-protected; a passphrase is needed")]
+    PassphraseRequired,
+    /// Wrong passphrase, or a corrupted protected file: deliberately indistinguishable.
+    #[error("could not unlock the key file: wrong passphrase, or the file is damaged")]
+    CannotUnlock,
+}
+
+/// Loads the identities in a key file: plain (`AGE-SECRET-KEY-1…` lines) or passphrase-protected
+/// (an age file encrypted with scrypt). `passphrase` is asked only for a protected file.
+pub fn identities_from_bytes(
+    data: &[u8],
+    passphrase: impl FnOnce() -> Option<SecretString>,
+) -> Result<Vec<Identity>, IdentityError> {
+    if data.starts_with(b"age-encryption.org/") {
+        let decryptor =
+            age::Decryptor::new_buffered(data).map_err(|_| IdentityError::CannotUnlock)?;
+        if !decryptor.is_scrypt() {
+            return Err(IdentityError::NotAnIdentityFile);
+        }
+        let mut scrypt =
+            age::scrypt::Identity::new(passphrase().ok_or(IdentityError::PassphraseRequired)?);
+        scrypt.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
+        let mut reader = decryptor
+            .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
+            .map_err(|_| IdentityError::CannotUnlock)?;
+        let mut plain = Zeroizing::new(Vec::with_capacity(4096));
+        reader
+            .read_to_end(&mut plain)
+            .map_err(|_| IdentityError::CannotUnlock)?;
+        let ids = age::IdentityFile::from_buffer(&plain[..])
+            .and_then(|f| f.into_identities().map_err(std::io::Error::other))
+            .map_err(|_| IdentityError::CannotUnlock)?;
+        if ids.is_empty() {
+            return Err(IdentityError::CannotUnlock);
+        }
+        Ok(ids)
+    } else {
+        let ids = age::IdentityFile::from_buffer(data)
+            .and_then(|f| f.into_identities().map_err(std::io::Error::other))
+            .map_err(|_| IdentityError::NotAnIdentityFile)?;
+        if ids.is_empty() {
+            return Err(IdentityError::NoIdentities);
+        }
+        Ok(ids)
+    }
+}
+
+enum Failure {
+    NoMatch,
+    Mac,
+    Header,
+    Payload,
+}
+
+fn decrypt(file: &[u8], identities: &[Identity]) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let decryptor = age::Decryptor::new_buffered(file).map_err(|_| Failure::Header)?;
+    let mut reader = decryptor
+        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::InvalidMac => Failure::Mac,
+            age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
+                Failure::NoMatch
+            }
+            _ => Failure::Header,
+        })?;
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(file.len()));
+    (&mut reader)
+        .take(MAX_PLAINTEXT as u64 + 1)
+        .read_to_end(&mut plaintext)
+        .map_err(|_| Failure::Payload)?;
+    if plaintext.len() > MAX_PLAINTEXT {
+        return Err(Failure::Payload);
+    }
+    Ok(plaintext)
+}
+
+/// Opens an envelope with any of `identities` and checks it against its outside.
+///
+/// Returns the booking only if it decrypts, authenticates, parses, and its sealed form id and
+/// public facts equal the envelope's. Each failure has its own [`Error`] variant.
+pub fn open(envelope: &Envelope, identities: &[Identity]) -> Result<Booking, Error> {
+    envelope.validate()?;
+    let file = envelope.sealed_bytes()?;
+    let parsed = parse(&file).map_err(Error::MalformedAge)?;
+    let plaintext = match decrypt(&file, identities) {
+        Ok(p) => p,
+        Err(Failure::NoMatch) => return Err(Error::NoMatchingIdentity),
+        Err(Failure::Mac) => return Err(Error::HeaderMac),
+        Err(Failure::Header) => {
+            return Err(Error::MalformedAge(crate::age::HeaderError::Malformed));
+        }
+        Err(Failure::Payload) => {
+            return Err(classify_payload_failure(
+                &file,
+                parsed.payload.len(),
+                identities,
+            ));
+        }
+    };
+    let booking: Booking =
+        serde_json::from_slice(&plaintext).map_err(|_| Error::MalformedPlaintext)?;
+    if booking.kuvert != ENVELOPE_VERSION {
+        return Err(Error::UnsupportedVersion);
+    }
+    if booking.form != envelope.form {
+        return Err(Error::FormMismatch);
+    }
+    if booking.public != envelope.public {
+        return Err(Error::PublicMismatch);
+    }
+    Ok(booking)
+}
+
+/// The payload did not authenticate. Sealed plaintext is a whole number of [`PAD_BLOCK`]s, so:
+/// if a shorter, block-aligned prefix authenticates as the final chunk, the rest is trailing
+/// data; otherwise a length that is not block-aligned means the payload was cut; otherwise its
+/// bytes were altered.
+fn classify_payload_failure(file: &[u8], payload_len: usize, identities: &[Identity]) -> Error {
+    let header_len = file.len() - payload_len;
+    let body = payload_len.saturating_sub(TAG_SIZE);
+    let mut candidate = if body.is_multiple_of(PAD_BLOCK) {
+        body.saturating_sub(PAD_BLOCK)
+    } else {
+        body - body % PAD_BLOCK
+    };
+    while candidate >= PAD_BLOCK {
+        if decrypt(&file[..header_len + candidate + TAG_SIZE], identities).is_ok() {
+            return Error::TrailingData;
+        }
+        candidate -= PAD_BLOCK;
+    }
+    if body.is_multiple_of(PAD_BLOCK) {
+        Error::PayloadAuth
+    } else {
+        Error::Truncated
+    }
+}
