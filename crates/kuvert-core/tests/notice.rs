@@ -97,3 +97,13 @@ fn consent_receipt_records_what_was_shown_and_chosen() {
     assert_eq!(none.accepted, ["booking"]);
     assert_eq!(none.declined, ["reminders", "newsletter"]);
 }
+
+#[test]
+fn the_example_booking_carries_the_fixture_notice_hash() {
+    let example: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/booking.json")).unwrap();
+    assert_eq!(
+        example["consent"]["notice_sha256"],
+        kuvert_core::notice::render(&salon(), Locale::En).sha256_hex()
+    );
+}

@@ -71,7 +71,13 @@ fn ciphertext_length_depends_only_on_the_padding_bucket() {
     for _ in 0..200 {
         let booking = random_booking(&mut rng, &schema);
         let code = cancel_code(&mut rng);
-        let envelope = seal(&mut rng, &[keys.recipient.clone()], &booking, &code).unwrap();
+        let envelope = seal(
+            &mut rng,
+            std::slice::from_ref(&keys.recipient),
+            &booking,
+            &code,
+        )
+        .unwrap();
         let file = STANDARD.decode(&envelope.sealed).unwrap();
         let payload = kage::parse(&file).unwrap().payload.len();
         assert_eq!((payload - kage::TAG_SIZE) % PAD_BLOCK, 0);
@@ -167,4 +173,20 @@ fn two_seals_of_one_booking_share_no_share_no_file_key_no_nonce() {
     assert_ne!(pa.nonce, pb.nonce, "payload nonce reused");
     assert_ne!(fa, fb);
     assert_eq!(open(&a, &[keys[1].identity()]).unwrap(), booking);
+}
+
+#[test]
+fn the_demo_keys_public_line_matches_its_secret() {
+    let text = include_str!("../examples/demo-key.txt");
+    let public = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap();
+    let secret = text
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap();
+    let identity: age::x25519::Identity = secret.parse().unwrap();
+    assert_eq!(identity.to_public().to_string(), public);
+    assert!(public.parse::<kuvert_core::Recipient>().is_ok());
 }
