@@ -122,7 +122,7 @@ fn every_truncation_is_rejected() {
                 ),
                 "cut at {len}: {err:?}"
             );
-        } else if (len - payload_start - 16) % 256 != 0 {
+        } else if !(len - payload_start - 16).is_multiple_of(256) {
             assert_eq!(err, Error::Truncated, "cut at {len}");
         } else {
             // A cut exactly on a padding boundary is indistinguishable from altered bytes.

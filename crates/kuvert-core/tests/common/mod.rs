@@ -84,7 +84,7 @@ pub fn random_booking(rng: &mut ChaCha20Rng, schema: &FormSchema) -> Booking {
         "phone".into(),
         format!("070-{:07}", rng.next_u32() % 10_000_000),
     );
-    if rng.next_u32() % 2 == 0 {
+    if rng.next_u32().is_multiple_of(2) {
         input.insert(
             "email".into(),
             format!("guest{}@example.com", rng.next_u32()),
@@ -106,7 +106,7 @@ pub fn random_booking(rng: &mut ChaCha20Rng, schema: &FormSchema) -> Booking {
     let ticked: Vec<&str> = schema
         .optional_purposes
         .iter()
-        .filter(|_| rng.next_u32() % 2 == 0)
+        .filter(|_| rng.next_u32().is_multiple_of(2))
         .map(|o| o.id.as_str())
         .collect();
     Booking {
