@@ -1,1 +1,48 @@
-fn main() {}
+//! `cargo xtask`: Kuvert's build chores, in Rust so they run wherever cargo runs.
+//!
+//! * `cargo xtask test`  — set-up, then every check and test (what CI runs).
+//! * `cargo xtask demo`  — set-up, then the demo of what exists so far.
+//! * `cargo xtask setup` — only the set-up (idempotent; installs only what is missing).
+//!
+//! Internal: `cargo xtask wasm-test-runner <file.wasm> …` is the wasm32 test runner that
+//! `test` hands to cargo, so wasm-bindgen runs as a library and nothing is installed globally.
+
+#![forbid(unsafe_code)]
+
+mod setup;
+mod tasks;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test     set up what is missing, then run every check and test (fmt, clippy, native tests,
+           wasm32 build and wasm tests of the core)
+  demo     set up what is missing, then demonstrate what exists so far
+  setup    only set up: wasm32 target, npm packages (wasm-opt), and with --browser Chromium
+  help     show this text";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => tasks::test(),
+        Some("demo") => tasks::demo(),
+        Some("setup") => setup::all(args.iter().any(|a| a == "--browser")),
+        Some("wasm-test-runner") => tasks::wasm_test_runner(&args[1..]),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+        None => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

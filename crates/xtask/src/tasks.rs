@@ -1,0 +1,395 @@
+//! The `test` and `demo` pipelines, and the small command runner they share.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::setup;
+
+/// The workspace root (the folder holding the top-level `Cargo.toml`).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask lives two levels below the root")
+        .to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// A command that prints itself before running and fails with a readable error.
+pub struct Cmd {
+    inner: Command,
+    shown: String,
+}
+
+impl Cmd {
+    /// A new command for `program`, run from the workspace root.
+    pub fn new(program: &str) -> Cmd {
+        let mut inner = Command::new(program);
+        inner.current_dir(root());
+        let name = std::path::Path::new(program)
+            .file_name()
+            .map_or_else(|| program.to_owned(), |n| n.to_string_lossy().into_owned());
+        Cmd { inner, shown: name }
+    }
+
+    /// Adds one argument.
+    pub fn arg(mut self, a: impl AsRef<OsStr>) -> Cmd {
+        self.shown.push(' ');
+        self.shown.push_str(&a.as_ref().to_string_lossy());
+        self.inner.arg(a);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(mut self, args: I) -> Cmd {
+        for a in args {
+            self = self.arg(a);
+        }
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, k: &str, v: impl AsRef<OsStr>) -> Cmd {
+        self.inner.env(k, v);
+        self
+    }
+
+    /// Runs in `dir` instead of the root.
+    pub fn current_dir(mut self, dir: impl AsRef<std::path::Path>) -> Cmd {
+        self.inner.current_dir(dir);
+        self
+    }
+
+    /// Runs to completion; an error names the command and its exit status.
+    pub fn run(mut self) -> Result<(), String> {
+        println!("$ {}", self.shown);
+        let status = self
+            .inner
+            .status()
+            .map_err(|e| format!("could not start `{}`: {e}", self.shown))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", self.shown))
+        }
+    }
+
+    /// Runs to completion, echoing stdout line by line and totalling libtest's
+    /// `test result: … N passed; M failed; K ignored` lines into `totals`.
+    pub fn run_counting(mut self, totals: &mut Totals) -> Result<(), String> {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        println!("$ {}", self.shown);
+        let mut child = self
+            .inner
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("could not start `{}`: {e}", self.shown))?;
+        let stdout = child.stdout.take().expect("piped");
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| format!("reading `{}`: {e}", self.shown))?;
+            println!("{line}");
+            totals.add(&line);
+        }
+        let status = child
+            .wait()
+            .map_err(|e| format!("`{}` failed: {e}", self.shown))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", self.shown))
+        }
+    }
+
+    /// Runs to completion and returns stdout; stdin from `input`.
+    pub fn output_with_input(mut self, input: &[u8]) -> Result<Vec<u8>, String> {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .inner
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("could not start `{}`: {e}", self.shown))?;
+        child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(input)
+            .map_err(|e| format!("could not write to `{}`: {e}", self.shown))?;
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("`{}` failed: {e}", self.shown))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(format!("`{}` failed ({})", self.shown, out.status))
+        }
+    }
+}
+
+/// Test counts summed over every `test result:` line.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Totals {
+    fn add(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        let count = |label: &str| -> u64 {
+            rest.split([';', '.'])
+                .filter_map(|part| part.trim().strip_suffix(label))
+                .find_map(|n| n.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        self.passed += count("passed");
+        self.failed += count("failed");
+        self.ignored += count("ignored");
+    }
+}
+
+struct Steps {
+    started: Instant,
+    done: Vec<(String, f64)>,
+}
+
+impl Steps {
+    fn new() -> Steps {
+        Steps {
+            started: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    fn run(&mut self, name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+        println!("\n==> {name}");
+        let t = Instant::now();
+        f().map_err(|e| format!("step `{name}` failed: {e}"))?;
+        self.done.push((name.to_owned(), t.elapsed().as_secs_f64()));
+        Ok(())
+    }
+
+    fn summary(&self, totals: &Totals) {
+        println!("\n==> summary");
+        for (name, secs) in &self.done {
+            println!("  ok  {secs:7.1}s  {name}");
+        }
+        println!(
+            "all {} steps passed in {:.0}s",
+            self.done.len(),
+            self.started.elapsed().as_secs_f64()
+        );
+        println!(
+            "tests: {} passed, {} failed, {} skipped",
+            totals.passed, totals.failed, totals.ignored
+        );
+    }
+}
+
+/// Everything CI runs.
+pub fn test() -> Result<(), String> {
+    let mut s = Steps::new();
+    let mut totals = Totals::default();
+    s.run("set-up: wasm32 target", setup::wasm_target)?;
+    s.run("set-up: npm packages (wasm-opt from binaryen)", || {
+        setup::wasm_opt().map(|p| println!("wasm-opt: {}", p.display()))
+    })?;
+    s.run("format (cargo fmt --check)", || {
+        Cmd::new(&cargo()).args(["fmt", "--all", "--check"]).run()
+    })?;
+    s.run("lint (clippy -D warnings)", || {
+        Cmd::new(&cargo())
+            .args([
+                "clippy",
+                "--locked",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .run()
+    })?;
+    s.run("native tests", || {
+        Cmd::new(&cargo())
+            .args(["test", "--locked", "--workspace", "--all-features"])
+            .run_counting(&mut totals)
+    })?;
+    s.run("examples: seal | open round trip (README)", || {
+        let (booking, opened) = examples_round_trip()?;
+        for key in ["form", "public", "fields", "consent"] {
+            if booking[key] != opened[key] {
+                return Err(format!("`{key}` differs after seal | open"));
+            }
+        }
+        println!("sealed and opened examples/booking.json: identical");
+        Ok(())
+    })?;
+    s.run("core builds for wasm32 (no I/O, no age crate)", || {
+        Cmd::new(&cargo())
+            .args([
+                "build",
+                "--locked",
+                "-p",
+                "kuvert-core",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--release",
+            ])
+            .run()
+    })?;
+    s.run("core tests on wasm32 (Node, wasm-bindgen-test)", || {
+        wasm_tests(&mut totals)
+    })?;
+    s.summary(&totals);
+    Ok(())
+}
+
+/// Runs the core's wasm tests with this binary as cargo's wasm32 runner.
+fn wasm_tests(totals: &mut Totals) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
+    // An absolute runner path keeps working when CARGO_TARGET_DIR is set.
+    let runner = format!("{} wasm-test-runner", exe.display());
+    Cmd::new(&cargo())
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "kuvert-core",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "wasm",
+        ])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .run_counting(totals)
+}
+
+/// `wasm-bindgen-test-runner`, linked in as a library.
+pub fn wasm_test_runner(args: &[String]) -> Result<(), String> {
+    let argv = std::iter::once("wasm-bindgen-test-runner".to_owned()).chain(args.iter().cloned());
+    wasm_bindgen_cli::wasm_bindgen_test_runner::run_cli_with_args(argv)
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Builds the core's examples, seals `examples/booking.json` to the demo key and opens it.
+/// Returns (input, opened) as JSON, after printing the envelope (shortened) and the booking.
+fn examples_round_trip() -> Result<(serde_json::Value, serde_json::Value), String> {
+    let examples = root().join("crates/kuvert-core/examples");
+    Cmd::new(&cargo())
+        .args([
+            "build",
+            "--locked",
+            "--quiet",
+            "-p",
+            "kuvert-core",
+            "--all-features",
+            "--examples",
+        ])
+        .run()?;
+    let key = examples.join("demo-key.txt");
+    let key_text = std::fs::read_to_string(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let recipient = demo_recipient(&key_text)?;
+    let booking = std::fs::read(examples.join("booking.json")).map_err(|e| e.to_string())?;
+    let bin = root().join("target/debug/examples");
+
+    println!("\n--- The widget's job: seal a booking to the business's public key");
+    println!("    (examples/booking.json, sealed to {recipient})");
+    let envelope = Cmd::new(bin.join("seal").to_str().expect("UTF-8 path"))
+        .args(["--recipient", &recipient])
+        .output_with_input(&booking)?;
+    let text = String::from_utf8_lossy(&envelope);
+    println!("\nThe envelope the inbox stores (sealed part shortened):");
+    println!("{}", shorten_sealed(text.trim()));
+
+    println!("\n--- The staff's job: open it with the private key");
+    let opened = Cmd::new(bin.join("open").to_str().expect("UTF-8 path"))
+        .arg("-i")
+        .arg(&key)
+        .output_with_input(&envelope)?;
+    println!("{}", String::from_utf8_lossy(&opened).trim());
+    let parse =
+        |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).map_err(|e| e.to_string());
+    Ok((parse(&booking)?, parse(&opened)?))
+}
+
+fn demo_recipient(key_text: &str) -> Result<String, String> {
+    key_text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .map(|r| r.trim().to_owned())
+        .ok_or_else(|| "demo-key.txt has no `# public key:` line".to_owned())
+}
+
+/// The demo of what exists so far: the core seals a booking and opens it again.
+pub fn demo() -> Result<(), String> {
+    setup::all(false)?;
+    examples_round_trip()?;
+    let key_text = std::fs::read_to_string(root().join("crates/kuvert-core/examples/demo-key.txt"))
+        .map_err(|e| e.to_string())?;
+    let recipient = demo_recipient(&key_text)?;
+    println!(
+        "\n==> What exists and what comes next
+  done   core: schema, notice (en/nl/sv/de), minimisation, consent receipt, age v1 envelope
+  next   widget (Wasm form in an iframe), inbox (HTTP + SQLite), key tool (`kuvert`)
+  When those land, this command starts the inbox and a demo page and prints their URLs
+  and the staff steps.
+
+Try it yourself (README, \"Seal and open a booking\"):
+  cargo run -q -p kuvert-core --example seal -- --recipient {recipient} \\
+      < crates/kuvert-core/examples/booking.json > envelope.json
+  cargo run -q -p kuvert-core --features open --example open -- \\
+      -i crates/kuvert-core/examples/demo-key.txt < envelope.json"
+    );
+    Ok(())
+}
+
+fn shorten_sealed(json: &str) -> String {
+    match (json.find("\"sealed\":\""), json.find("\",\"cancel\"")) {
+        (Some(a), Some(b)) if b > a + 70 => {
+            let start = a + "\"sealed\":\"".len();
+            format!(
+                "{}…({} base64 characters)…{}",
+                &json[..start + 40],
+                b - start,
+                &json[b - 8..]
+            )
+        }
+        _ => json.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_read_libtest_and_wasm_bindgen_test_lines() {
+        let mut t = Totals::default();
+        t.add("test result: ok. 25 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.15s");
+        t.add(
+            "test result: FAILED. 2 passed; 1 failed; 3 ignored; 0 filtered out; finished in 0.07s",
+        );
+        t.add("running 3 tests");
+        assert_eq!(
+            t,
+            Totals {
+                passed: 27,
+                failed: 1,
+                ignored: 3
+            }
+        );
+    }
+}
