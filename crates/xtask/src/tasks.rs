@@ -293,8 +293,8 @@ fn examples_round_trip() -> Result<(serde_json::Value, serde_json::Value), Strin
             "build",
             "--locked",
             "--quiet",
-            "-p",
-            "kuvert-core",
+            // Same package set and features as the test step, so its build is reused.
+            "--workspace",
             "--all-features",
             "--examples",
         ])
