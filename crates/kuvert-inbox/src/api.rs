@@ -1,0 +1,825 @@
+//! The HTTP API (`/v1`, JSON). Documented in `docs/api.md`; every error has a stable code.
+
+use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use http_body_util::BodyExt;
+use jiff::civil::Date;
+use kuvert_core::envelope::MAX_ENVELOPE_BYTES;
+use kuvert_core::{CancelCode, Envelope, UtcTimestamp};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::calendar::{is_slot, slots};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::{AuditEntry, NewBooking, Store, StoreError};
+use crate::{Clock, SystemClock};
+
+/// Longest date range one slots query may cover.
+pub const MAX_SLOT_RANGE_DAYS: i64 = 62;
+/// Most bookings one staff list page returns.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Everything a request needs.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared state behind [`AppState`].
+pub struct Inner {
+    /// The validated config.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+    booking_limit: DefaultKeyedRateLimiter<IpAddr>,
+    cancel_limit: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl AppState {
+    /// State over an opened store, with the system clock.
+    pub fn new(config: Config, store: Store) -> Self {
+        Self::with_clock(config, store, Arc::new(SystemClock))
+    }
+
+    /// State with a given clock (tests).
+    pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
+        let per_minute = NonZeroU32::new(config.bookings_per_minute).unwrap_or(NonZeroU32::MIN);
+        let per_hour = NonZeroU32::new(config.cancel_attempts_per_hour).unwrap_or(NonZeroU32::MIN);
+        AppState(Arc::new(Inner {
+            booking_limit: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            cancel_limit: RateLimiter::keyed(Quota::per_hour(per_hour)),
+            config,
+            store,
+            clock,
+            metrics: Metrics::default(),
+        }))
+    }
+
+    /// The shared state.
+    pub fn inner(&self) -> &Inner {
+        &self.0
+    }
+
+    /// Runs the retention purge once; returns how many bookings were erased.
+    pub async fn purge(&self) -> Result<usize, StoreError> {
+        let state = self.clone();
+        let now = self.0.clock.now();
+        let n = blocking(move || state.0.store.purge(now)).await?;
+        self.0.metrics.purged(n as u64);
+        if n > 0 {
+            tracing::info!(erased = n, "retention purge");
+        }
+        self.0.booking_limit.retain_recent();
+        self.0.cancel_limit.retain_recent();
+        Ok(n)
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery)))
+}
+
+/// An API error: a status, a stable code, and a message for people. Never internals.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: Cow<'static, str>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Self {
+        // Logged here in full (store errors name SQLite's complaint, never row contents);
+        // answered generically.
+        tracing::error!(error = %e, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; nothing was changed, please try again",
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (
+            self.status,
+            Json(json!({"error": {"code": self.code, "message": self.message}})),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The client's address: the TCP peer, or the last `X-Forwarded-For` hop when the config says
+/// a trusted proxy sits in front.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.0.config.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Ok(ClientIp(ip));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))))
+    }
+}
+
+/// A staff member, authenticated by bearer token.
+pub struct StaffUser(pub String);
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(token) = token {
+            let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+            // Compare against every staff hash in constant time, without stopping early.
+            let mut found = None;
+            for s in &state.0.config.staff {
+                if bool::from(s.token_sha256.ct_eq(&hash)) {
+                    found = Some(s.name.clone());
+                }
+            }
+            if let Some(name) = found {
+                return Ok(StaffUser(name));
+            }
+        }
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or("-", |m| m.as_str())
+            .to_owned();
+        let state = state.clone();
+        let now = state.0.clock.now();
+        let _ = blocking(move || {
+            state.0.store.audit(&AuditEntry {
+                time: now,
+                actor: "anonymous",
+                action: "auth",
+                target: &route,
+                outcome: "denied",
+            })
+        })
+        .await;
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid staff token is required (Authorization: Bearer …)",
+        ))
+    }
+}
+
+/// Builds the whole service.
+pub fn app(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(
+            state
+                .0
+                .config
+                .allowed_origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok()),
+        ))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE]);
+    let public = Router::new()
+        .route("/v1/forms/{id}", get(get_form))
+        .route("/v1/forms/{id}/slots", get(get_slots))
+        .route("/v1/bookings", post(post_booking))
+        .route("/v1/bookings/{reference}/cancel", post(cancel_booking))
+        .layer(cors);
+    let staff = Router::new()
+        .route("/v1/staff/bookings", get(staff_list))
+        .route(
+            "/v1/staff/bookings/{reference}",
+            get(staff_get).delete(staff_delete),
+        )
+        .route("/v1/staff/export", get(staff_export));
+    let mut router = Router::new()
+        .merge(public)
+        .merge(staff)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics));
+    router = match &state.0.config.static_dir {
+        Some(dir) => router.fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    static_headers,
+                ))
+                .service(tower_http::services::ServeDir::new(dir)),
+        ),
+        None => router.fallback(not_found),
+    };
+    router
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+}
+
+/// Logs method, route template, status and time — never the concrete path, query or body —
+/// and adds the security headers every response carries.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    // Unmatched paths are static files when a static folder is served, else API 404s.
+    let is_api = matched.is_some() || state.0.config.static_dir.is_none();
+    let route = matched.unwrap_or_else(|| if is_api { "unmatched" } else { "static" }.to_owned());
+    let mut response = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    state.0.metrics.observe(ms);
+    tracing::info!(%method, route = %route, status = response.status().as_u16(), ms = format!("{ms:.1}"), "request");
+    let h = response.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if is_api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    }
+    response
+}
+
+/// The widget frame's CSP (see the widget issue): only this origin, only the inbox.
+async fn static_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let ancestors = if state.0.config.allowed_origins.is_empty() {
+        "'none'".to_owned()
+    } else {
+        state.0.config.allowed_origins.join(" ")
+    };
+    let csp = format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors {ancestors}; base-uri 'none'; form-action 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        response.headers_mut().insert("content-security-policy", v);
+    }
+    response
+}
+
+async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
+    let s = state.clone();
+    blocking(move || s.0.store.count()).await?;
+    Ok("ok\n")
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.0.metrics.render(),
+    )
+}
+
+fn form<'a>(state: &'a AppState, id: &str) -> ApiResult<&'a crate::config::Form> {
+    state.0.config.forms.get(id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_form",
+            "no form with this id",
+        )
+    })
+}
+
+async fn get_form(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let f = form(&state, &id)?;
+    Ok(Json(
+        json!({"schema": f.schema, "time_zone": state.0.config.time_zone_name}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SlotQuery {
+    service: String,
+    from: String,
+    to: String,
+}
+
+async fn get_slots(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<SlotQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let f = form(&state, &id)?;
+    let Query(q) = query.map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "give service, from and to (YYYY-MM-DD)",
+        )
+    })?;
+    let cal = f.services.get(&q.service).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_service",
+            "this form has no such service",
+        )
+    })?;
+    let bad = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "from and to must be dates (YYYY-MM-DD), from <= to, at most 62 days apart",
+        )
+    };
+    let from: Date = q.from.parse().map_err(|_| bad())?;
+    let to: Date = q.to.parse().map_err(|_| bad())?;
+    let days = from.until(to).map_err(|_| bad())?.get_days() as i64;
+    if !(0..MAX_SLOT_RANGE_DAYS).contains(&days) {
+        return Err(bad());
+    }
+    let now = state.0.clock.now();
+    let all = slots(cal, &state.0.config.time_zone, from, to, now);
+    let (Some(first), Some(last)) = (all.first().copied(), all.last().copied()) else {
+        return Ok(Json(json!({"service": q.service, "slots": []})));
+    };
+    let (s, form_id, service) = (state.clone(), id.clone(), q.service.clone());
+    let taken =
+        blocking(move || s.0.store.taken(&form_id, &service, first.start, last.start)).await?;
+    let free: Vec<_> = all
+        .iter()
+        .filter_map(|slot| {
+            let used = taken
+                .iter()
+                .find(|(start, _)| *start == slot.start)
+                .map_or(0, |(_, n)| *n);
+            let remaining = i64::from(cal.capacity) - used;
+            (remaining > 0).then(
+                || json!({"start": iso(slot.start), "end": iso(slot.end), "remaining": remaining}),
+            )
+        })
+        .collect();
+    Ok(Json(json!({"service": q.service, "slots": free})))
+}
+
+fn iso(secs: i64) -> String {
+    UtcTimestamp::from_unix(secs).map_or_else(String::new, |t| t.to_string())
+}
+
+fn require_json(headers: &HeaderMap) -> ApiResult<()> {
+    let ok = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send Content-Type: application/json",
+        ))
+    }
+}
+
+/// Reads at most `limit` bytes of body: refused by Content-Length up front, and cut off while
+/// streaming otherwise, so an oversize body is never buffered whole.
+async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<Bytes> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body exceeds {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let collected = http_body_util::Limited::new(body, limit)
+        .collect()
+        .await
+        .map_err(|_| too_large())?;
+    Ok(collected.to_bytes())
+}
+
+fn new_reference() -> Result<String, getrandom::Error> {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut raw = [0u8; 12];
+    getrandom::fill(&mut raw)?;
+    let chars: Vec<u8> = raw.iter().map(|b| ALPHABET[usize::from(b % 32)]).collect();
+    Ok(chars
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+fn is_reference(s: &str) -> bool {
+    s.len() == 14
+        && s.split('-').count() == 3
+        && s.bytes()
+            .all(|b| b == b'-' || b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
+async fn post_booking(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match accept_booking(&state, ip, &headers, body).await {
+        Ok(r) => {
+            state.0.metrics.accepted();
+            r
+        }
+        Err(e) => {
+            state.0.metrics.rejected(e.code);
+            e.into_response()
+        }
+    }
+}
+
+async fn accept_booking(
+    state: &AppState,
+    ip: IpAddr,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    if state.0.booking_limit.check_key(&ip).is_err() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many bookings from this address; try again in a minute",
+        ));
+    }
+    require_json(headers)?;
+    let body = read_limited(headers, body, MAX_ENVELOPE_BYTES).await?;
+    let envelope = Envelope::from_json(&body).map_err(|e| {
+        use kuvert_core::Error as E;
+        match e {
+            E::Oversize { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string())
+            }
+            E::MalformedEnvelope(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_envelope", e.to_string())
+            }
+            _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()),
+        }
+    })?;
+    let f = state.0.config.forms.get(&envelope.form).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_form",
+            "no form with this id",
+        )
+    })?;
+    let cal = f.services.get(&envelope.public.service).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_service",
+            "this form has no such service",
+        )
+    })?;
+    let (start, end) = envelope
+        .public
+        .validate()
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let now = state.0.clock.now();
+    if !is_slot(
+        cal,
+        &state.0.config.time_zone,
+        start.unix(),
+        end.unix(),
+        now,
+    ) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_slot",
+            "this time is not a bookable slot (past, too soon, too far ahead, or not offered); fetch the slots again",
+        ));
+    }
+    let expires = end.unix() + i64::from(f.schema.retention_days) * 86_400;
+    let json = envelope.to_json();
+    let capacity = cal.capacity;
+    for _ in 0..3 {
+        let reference = new_reference().map_err(ApiError::internal)?;
+        let (s, r, j, env) = (
+            state.clone(),
+            reference.clone(),
+            json.clone(),
+            envelope.clone(),
+        );
+        let result = blocking(move || {
+            s.0.store.reserve(
+                &NewBooking {
+                    reference: &r,
+                    form: &env.form,
+                    service: &env.public.service,
+                    start: start.unix(),
+                    end: end.unix(),
+                    envelope: &j,
+                    cancel_sha256: &env.cancel,
+                    received: now,
+                    expires,
+                },
+                capacity,
+            )
+        })
+        .await;
+        match result {
+            Ok(_) => {
+                let body = json!({"reference": reference, "expires": iso(expires)});
+                return Ok((StatusCode::CREATED, Json(body)).into_response());
+            }
+            Err(StoreError::SlotFull) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "slot_taken",
+                    "this slot was just taken; choose another",
+                ));
+            }
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal(
+        "could not draw a unique booking reference",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    code: String,
+}
+
+async fn cancel_booking(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<StatusCode> {
+    if state.0.cancel_limit.check_key(&ip).is_err() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many cancellation attempts from this address; try again later",
+        ));
+    }
+    require_json(&headers)?;
+    let body = read_limited(&headers, body, 1024).await?;
+    let parsed: CancelBody = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+            "send {\"code\": \"ABCD-EFGH-JKMN-PQRS\"}",
+        )
+    })?;
+    let code = CancelCode::parse(&parsed.code)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_code", e.to_string()))?;
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no booking with this reference and code",
+        )
+    };
+    if !is_reference(&reference) {
+        return Err(not_found());
+    }
+    let hash = code.hash_hex();
+    let s = state.clone();
+    let erased = blocking(move || s.0.store.cancel(&reference, &hash)).await?;
+    if erased {
+        state.0.metrics.cancelled();
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_found())
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    actor: String,
+    action: &'static str,
+    target: String,
+    outcome: &'static str,
+) -> ApiResult<()> {
+    let s = state.clone();
+    let now = state.0.clock.now();
+    blocking(move || {
+        s.0.store.audit(&AuditEntry {
+            time: now,
+            actor: &actor,
+            action,
+            target: &target,
+            outcome,
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    since: i64,
+    #[serde(default = "default_limit")]
+    limit: u32,
+}
+
+fn default_limit() -> u32 {
+    100
+}
+
+async fn staff_list(
+    State(state): State<AppState>,
+    StaffUser(who): StaffUser,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let Query(q) = query.map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "since must be a cursor (integer), limit 1-1000",
+        )
+    })?;
+    if q.limit == 0 || q.limit > MAX_PAGE || q.since < 0 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "since must be a cursor (integer >= 0), limit 1-1000",
+        ));
+    }
+    let s = state.clone();
+    let rows = blocking(move || s.0.store.list_since(q.since, q.limit)).await?;
+    let next = rows.last().map_or(q.since, |r| r.cursor);
+    audit(&state, who, "list", format!("since={}", q.since), "ok").await?;
+    Ok(Json(
+        json!({"bookings": rows, "next": next, "more": rows.len() as u32 == q.limit}),
+    ))
+}
+
+async fn staff_get(
+    State(state): State<AppState>,
+    StaffUser(who): StaffUser,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let r = reference.clone();
+    let s = state.clone();
+    let row = if is_reference(&reference) {
+        blocking(move || s.0.store.get(&r)).await?
+    } else {
+        None
+    };
+    audit(
+        &state,
+        who,
+        "get",
+        reference,
+        if row.is_some() { "ok" } else { "not_found" },
+    )
+    .await?;
+    row.map(|r| Json(json!(r))).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no booking with this reference",
+        )
+    })
+}
+
+async fn staff_delete(
+    State(state): State<AppState>,
+    StaffUser(who): StaffUser,
+    Path(reference): Path<String>,
+) -> ApiResult<StatusCode> {
+    let r = reference.clone();
+    let s = state.clone();
+    let deleted = is_reference(&reference) && blocking(move || s.0.store.delete(&r)).await?;
+    audit(
+        &state,
+        who,
+        "delete",
+        reference,
+        if deleted { "ok" } else { "not_found" },
+    )
+    .await?;
+    if deleted {
+        state.0.metrics.staff_deleted();
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no booking with this reference",
+        ))
+    }
+}
+
+async fn staff_export(
+    State(state): State<AppState>,
+    StaffUser(who): StaffUser,
+) -> ApiResult<Response> {
+    let mut out = String::new();
+    let mut cursor = 0;
+    loop {
+        let s = state.clone();
+        let rows = blocking(move || s.0.store.list_since(cursor, MAX_PAGE)).await?;
+        for r in &rows {
+            out.push_str(&serde_json::to_string(r).map_err(ApiError::internal)?);
+            out.push('\n');
+        }
+        match rows.last() {
+            Some(last) if rows.len() as u32 == MAX_PAGE => cursor = last.cursor,
+            _ => break,
+        }
+    }
+    audit(&state, who, "export", "-".into(), "ok").await?;
+    Ok(([(header::CONTENT_TYPE, "application/jsonl")], out).into_response())
+}

@@ -1,0 +1,522 @@
+//! The inbox's one config file (TOML), validated at start: every problem names its key and fix.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use kuvert_core::FormSchema;
+use serde::Deserialize;
+
+/// Weekday keys in `hours`, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: String,
+    database: PathBuf,
+    time_zone: String,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
+    #[serde(default)]
+    static_dir: Option<PathBuf>,
+    #[serde(default = "default_purge_interval")]
+    purge_interval_seconds: u64,
+    #[serde(default)]
+    trust_forwarded_for: bool,
+    #[serde(default)]
+    rate_limits: RawLimits,
+    #[serde(default)]
+    staff: Vec<RawStaff>,
+    forms: Vec<RawForm>,
+}
+
+fn default_purge_interval() -> u64 {
+    3600
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    #[serde(default = "default_bookings_per_minute")]
+    bookings_per_minute: u32,
+    #[serde(default = "default_cancels_per_hour")]
+    cancel_attempts_per_hour: u32,
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        RawLimits {
+            bookings_per_minute: default_bookings_per_minute(),
+            cancel_attempts_per_hour: default_cancels_per_hour(),
+        }
+    }
+}
+
+fn default_bookings_per_minute() -> u32 {
+    20
+}
+fn default_cancels_per_hour() -> u32 {
+    10
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaff {
+    name: String,
+    token_sha256: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForm {
+    #[serde(default)]
+    schema_file: Option<PathBuf>,
+    #[serde(default)]
+    schema: Option<FormSchema>,
+    #[serde(default)]
+    services: BTreeMap<String, RawCalendar>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    hours: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    slot_minutes: Option<u32>,
+    #[serde(default)]
+    capacity: Option<u32>,
+    #[serde(default)]
+    blackout: Vec<String>,
+    #[serde(default = "default_horizon")]
+    horizon_days: u32,
+    #[serde(default = "default_notice")]
+    min_notice_minutes: u32,
+}
+
+fn default_horizon() -> u32 {
+    60
+}
+fn default_notice() -> u32 {
+    60
+}
+
+/// A validated config.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// SQLite database file.
+    pub database: PathBuf,
+    /// The business's time zone name (IANA).
+    pub time_zone_name: String,
+    /// The business's time zone.
+    pub time_zone: TimeZone,
+    /// Host-page origins: allowed to embed the frame, and to call the public API (CORS).
+    pub allowed_origins: Vec<String>,
+    /// Folder of the widget's static files; `None` runs API-only.
+    pub static_dir: Option<PathBuf>,
+    /// Seconds between retention purges.
+    pub purge_interval_seconds: u64,
+    /// Whether to take the client address from `X-Forwarded-For` (behind a trusted proxy only).
+    pub trust_forwarded_for: bool,
+    /// New bookings per client address per minute.
+    pub bookings_per_minute: u32,
+    /// Cancellation attempts per client address per hour.
+    pub cancel_attempts_per_hour: u32,
+    /// Staff who may use the staff API.
+    pub staff: Vec<Staff>,
+    /// Forms by id.
+    pub forms: BTreeMap<String, Form>,
+}
+
+/// One staff member's API token, stored as its SHA-256.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    /// Who this is, for the audit log.
+    pub name: String,
+    /// SHA-256 of the bearer token.
+    pub token_sha256: [u8; 32],
+}
+
+/// A form and its calendar.
+#[derive(Clone, Debug)]
+pub struct Form {
+    /// The form schema (served to the widget).
+    pub schema: FormSchema,
+    /// Calendar per service id.
+    pub services: BTreeMap<String, Calendar>,
+}
+
+/// When one service can be booked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Calendar {
+    /// Appointment length, minutes (from the schema).
+    pub duration_minutes: u32,
+    /// Minutes between slot starts.
+    pub slot_minutes: u32,
+    /// Bookings per slot.
+    pub capacity: u32,
+    /// Opening intervals per weekday (Monday first), minutes after midnight, local time.
+    pub hours: [Vec<(u32, u32)>; 7],
+    /// Days closed.
+    pub blackout: BTreeSet<Date>,
+    /// How far ahead bookings are taken, days.
+    pub horizon_days: u32,
+    /// How soon before the start bookings close, minutes.
+    pub min_notice_minutes: u32,
+}
+
+/// Why a config was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}\nfix: check the path given with --config")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not valid TOML of the config's shape.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// The parser's message, with line and key.
+        message: String,
+    },
+    /// Breaks one or more rules.
+    #[error("{path} has {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Each problem with its key and fix.
+        problems: Vec<String>,
+    },
+}
+
+fn parse_hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+}
+
+/// Parses `"09:00-12:30"` into minutes after midnight.
+pub fn parse_interval(s: &str) -> Option<(u32, u32)> {
+    let (a, b) = s.split_once('-')?;
+    let (a, b) = (parse_hhmm(a.trim())?, parse_hhmm(b.trim())?);
+    (a < b).then_some((a, b))
+}
+
+impl Config {
+    /// Reads and validates a config file. Relative paths inside are relative to its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::from_toml(&text, base, &path.display().to_string())
+    }
+
+    /// Parses and validates config text; `base` resolves relative paths, `name` labels errors.
+    pub fn from_toml(text: &str, base: &Path, name: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: name.to_owned(),
+            message: e.to_string(),
+        })?;
+        let mut problems = Vec::new();
+        let mut problem = |key: &str, what: String, fix: &str| {
+            problems.push(format!("{key}: {what}; fix: {fix}"))
+        };
+
+        let listen = raw.listen.parse().unwrap_or_else(|_| {
+            problem(
+                "listen",
+                format!("`{}` is not an address", raw.listen),
+                "write host:port, e.g. \"127.0.0.1:8787\"",
+            );
+            SocketAddr::from(([127, 0, 0, 1], 0))
+        });
+        let time_zone = TimeZone::get(&raw.time_zone).unwrap_or_else(|_| {
+            problem(
+                "time_zone",
+                format!("`{}` is not a known time zone", raw.time_zone),
+                "use an IANA name such as \"Europe/Stockholm\"",
+            );
+            TimeZone::UTC
+        });
+        for (i, o) in raw.allowed_origins.iter().enumerate() {
+            let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                && !o.ends_with('/')
+                && o.split("//")
+                    .nth(1)
+                    .is_some_and(|h| !h.is_empty() && !h.contains('/'));
+            if !ok {
+                problem(
+                    &format!("allowed_origins[{i}]"),
+                    format!("`{o}` is not an origin"),
+                    "write scheme://host[:port] without a path, e.g. \"https://salon.example\"",
+                );
+            }
+        }
+        if raw.purge_interval_seconds == 0 || raw.purge_interval_seconds > 86_400 {
+            problem(
+                "purge_interval_seconds",
+                format!("{} is out of range", raw.purge_interval_seconds),
+                "use 1 to 86400 seconds",
+            );
+        }
+        if raw.rate_limits.bookings_per_minute == 0 {
+            problem(
+                "rate_limits.bookings_per_minute",
+                "must be at least 1".into(),
+                "use e.g. 20",
+            );
+        }
+        if raw.rate_limits.cancel_attempts_per_hour == 0 {
+            problem(
+                "rate_limits.cancel_attempts_per_hour",
+                "must be at least 1".into(),
+                "use e.g. 10",
+            );
+        }
+
+        let mut staff = Vec::new();
+        for (i, s) in raw.staff.iter().enumerate() {
+            let hash = decode_hex32(&s.token_sha256);
+            if s.name.trim().is_empty() {
+                problem(
+                    &format!("staff[{i}].name"),
+                    "must not be empty".into(),
+                    "name the person or role, for the audit log",
+                );
+            }
+            match hash {
+                Some(h) => staff.push(Staff {
+                    name: s.name.clone(),
+                    token_sha256: h,
+                }),
+                None => problem(
+                    &format!("staff[{i}].token_sha256"),
+                    "is not a hex SHA-256".into(),
+                    "run `kuvert-inbox token` and paste the hash it prints (never the token itself)",
+                ),
+            }
+        }
+
+        let mut forms = BTreeMap::new();
+        if raw.forms.is_empty() {
+            problem(
+                "forms",
+                "no form is configured".into(),
+                "add a [[forms]] table with schema_file = \"form.json\"",
+            );
+        }
+        for (i, f) in raw.forms.into_iter().enumerate() {
+            let at = |k: &str| format!("forms[{i}].{k}");
+            let schema = match (f.schema, f.schema_file) {
+                (Some(s), None) => s,
+                (None, Some(file)) => {
+                    let p = base.join(&file);
+                    match std::fs::read_to_string(&p) {
+                        Ok(text) => match serde_json::from_str::<FormSchema>(&text) {
+                            Ok(s) => s,
+                            Err(e) => {
+                                problem(
+                                    &at("schema_file"),
+                                    format!("{} is not a valid form: {e}", p.display()),
+                                    "fix the form file (see the README's form config)",
+                                );
+                                continue;
+                            }
+                        },
+                        Err(e) => {
+                            problem(
+                                &at("schema_file"),
+                                format!("cannot read {}: {e}", p.display()),
+                                "check the path (relative to this config file)",
+                            );
+                            continue;
+                        }
+                    }
+                }
+                _ => {
+                    problem(
+                        &at("schema"),
+                        "give exactly one of `schema_file` or `schema`".into(),
+                        "point schema_file at the form's JSON file",
+                    );
+                    continue;
+                }
+            };
+            if let Err(e) = schema.validate() {
+                problem(&at("schema"), e.to_string(), "fix the form as described");
+                continue;
+            }
+            if forms.contains_key(&schema.id) {
+                problem(
+                    &at("schema.id"),
+                    format!("form `{}` is configured twice", schema.id),
+                    "give each form its own id",
+                );
+                continue;
+            }
+            let mut services = BTreeMap::new();
+            for s in &schema.services {
+                let key = format!("forms[{i}].services.{}", s.id);
+                let Some(c) = f.services.get(&s.id) else {
+                    problem(
+                        &key,
+                        "has no calendar".into(),
+                        &format!(
+                            "add [forms.services.{}] with hours = {{ mon = [\"09:00-17:00\"] }}",
+                            s.id
+                        ),
+                    );
+                    continue;
+                };
+                let mut hours: [Vec<(u32, u32)>; 7] = Default::default();
+                for (day, intervals) in &c.hours {
+                    let Some(d) = WEEKDAYS.iter().position(|w| w == day) else {
+                        problem(
+                            &format!("{key}.hours.{day}"),
+                            "is not a weekday".into(),
+                            "use mon, tue, wed, thu, fri, sat, sun",
+                        );
+                        continue;
+                    };
+                    for (j, iv) in intervals.iter().enumerate() {
+                        match parse_interval(iv) {
+                            Some(x) => hours[d].push(x),
+                            None => problem(
+                                &format!("{key}.hours.{day}[{j}]"),
+                                format!("`{iv}` is not an opening interval"),
+                                "write \"HH:MM-HH:MM\" with the end after the start, e.g. \"09:00-12:00\"",
+                            ),
+                        }
+                    }
+                    hours[d].sort_unstable();
+                    if hours[d].windows(2).any(|w| w[0].1 > w[1].0) {
+                        problem(
+                            &format!("{key}.hours.{day}"),
+                            "intervals overlap".into(),
+                            "merge or separate them",
+                        );
+                    }
+                }
+                let mut blackout = BTreeSet::new();
+                for (j, d) in c.blackout.iter().enumerate() {
+                    match d.parse::<Date>() {
+                        Ok(d) => {
+                            blackout.insert(d);
+                        }
+                        Err(_) => problem(
+                            &format!("{key}.blackout[{j}]"),
+                            format!("`{d}` is not a date"),
+                            "write YYYY-MM-DD",
+                        ),
+                    }
+                }
+                let slot_minutes = c.slot_minutes.unwrap_or(s.duration_minutes);
+                if !(5..=1440).contains(&slot_minutes) {
+                    problem(
+                        &format!("{key}.slot_minutes"),
+                        format!("{slot_minutes} is out of range"),
+                        "use 5 to 1440 minutes",
+                    );
+                }
+                let capacity = c.capacity.unwrap_or(s.capacity);
+                if !(1..=1000).contains(&capacity) {
+                    problem(
+                        &format!("{key}.capacity"),
+                        format!("{capacity} is out of range"),
+                        "use 1 to 1000",
+                    );
+                }
+                if !(1..=730).contains(&c.horizon_days) {
+                    problem(
+                        &format!("{key}.horizon_days"),
+                        format!("{} is out of range", c.horizon_days),
+                        "use 1 to 730 days",
+                    );
+                }
+                if c.min_notice_minutes > 60 * 24 * 30 {
+                    problem(
+                        &format!("{key}.min_notice_minutes"),
+                        format!("{} is out of range", c.min_notice_minutes),
+                        "use at most 43200 (30 days)",
+                    );
+                }
+                services.insert(
+                    s.id.clone(),
+                    Calendar {
+                        duration_minutes: s.duration_minutes,
+                        slot_minutes,
+                        capacity,
+                        hours,
+                        blackout,
+                        horizon_days: c.horizon_days,
+                        min_notice_minutes: c.min_notice_minutes,
+                    },
+                );
+            }
+            for id in f.services.keys() {
+                if schema.service(id).is_none() {
+                    problem(
+                        &format!("forms[{i}].services.{id}"),
+                        "is not a service of this form".into(),
+                        "remove it, or add the service to the form",
+                    );
+                }
+            }
+            forms.insert(schema.id.clone(), Form { schema, services });
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: name.to_owned(),
+                problems,
+            });
+        }
+        Ok(Config {
+            listen,
+            database: base.join(raw.database),
+            time_zone_name: raw.time_zone,
+            time_zone,
+            allowed_origins: raw.allowed_origins,
+            static_dir: raw.static_dir.map(|d| base.join(d)),
+            purge_interval_seconds: raw.purge_interval_seconds,
+            trust_forwarded_for: raw.trust_forwarded_for,
+            bookings_per_minute: raw.rate_limits.bookings_per_minute,
+            cancel_attempts_per_hour: raw.rate_limits.cancel_attempts_per_hour,
+            staff,
+            forms,
+        })
+    }
+}
+
+/// Decodes 64 hex characters.
+pub fn decode_hex32(s: &str) -> Option<[u8; 32]> {
+    let b = s.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let nib = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (i, pair) in b.chunks(2).enumerate() {
+        out[i] = nib(pair[0])? << 4 | nib(pair[1])?;
+    }
+    Some(out)
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,227 @@
+//! `kuvert-inbox`: run the inbox, or maintain its database.
+
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use kuvert_inbox::config::{Config, hex};
+use kuvert_inbox::store::Store;
+use kuvert_inbox::{AppState, app};
+use sha2::{Digest, Sha256};
+
+/// Kuvert's inbox: stores sealed bookings and runs the calendar. It never sees plaintext.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and the widget's static files, if `static_dir` is set).
+    Serve {
+        /// The config file.
+        #[arg(short, long, default_value = "kuvert-inbox.toml")]
+        config: PathBuf,
+    },
+    /// Check the config file and exit.
+    Check {
+        /// The config file.
+        #[arg(short, long, default_value = "kuvert-inbox.toml")]
+        config: PathBuf,
+    },
+    /// Print a new staff token, and the hash that goes into the config.
+    Token,
+    /// Write a consistent copy of the database (SQLite online backup).
+    Backup {
+        /// The config file.
+        #[arg(short, long, default_value = "kuvert-inbox.toml")]
+        config: PathBuf,
+        /// Where to write the copy (must not exist).
+        file: PathBuf,
+    },
+    /// Replace the database's contents with a backup (stop the server first).
+    Restore {
+        /// The config file.
+        #[arg(short, long, default_value = "kuvert-inbox.toml")]
+        config: PathBuf,
+        /// The backup to restore.
+        file: PathBuf,
+    },
+    /// Erase bookings past their retention now.
+    Purge {
+        /// The config file.
+        #[arg(short, long, default_value = "kuvert-inbox.toml")]
+        config: PathBuf,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain from its first record.
+    Verify {
+        /// The config file.
+        #[arg(short, long, default_value = "kuvert-inbox.toml")]
+        config: PathBuf,
+    },
+}
+
+fn open(config: &std::path::Path) -> Result<(Config, Store), String> {
+    let config = Config::load(config).map_err(|e| e.to_string())?;
+    let store =
+        Store::open(&config.database).map_err(|e| format!("{}: {e}", config.database.display()))?;
+    Ok((config, store))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn serve(config: PathBuf) -> Result<(), String> {
+    let (config, store) = open(&config)?;
+    let listen = config.listen;
+    let interval = config.purge_interval_seconds;
+    let state = AppState::new(config, store);
+    state
+        .purge()
+        .await
+        .map_err(|e| format!("retention purge failed: {e}"))?;
+    let purger = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(interval));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = purger.purge().await {
+                tracing::error!(error = %e, "retention purge failed");
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        format!(
+            "cannot listen on {listen}: {e}\nfix: choose another `listen` address in the config"
+        )
+    })?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(address = %local, "listening");
+    println!("kuvert-inbox listening on http://{local}");
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve { config } => tokio::runtime::Runtime::new()
+            .map_err(|e| e.to_string())?
+            .block_on(serve(config)),
+        Command::Check { config } => {
+            let c = Config::load(&config).map_err(|e| e.to_string())?;
+            println!(
+                "{}: ok ({} form(s), {} staff token(s))",
+                config.display(),
+                c.forms.len(),
+                c.staff.len()
+            );
+            Ok(())
+        }
+        Command::Token => {
+            let mut raw = [0u8; 32];
+            getrandom::fill(&mut raw).map_err(|e| e.to_string())?;
+            let token = format!("kvt_{}", hex(&raw));
+            println!("token (give to the staff member; shown once): {token}");
+            println!(
+                "token_sha256 (put in the config under [[staff]]): {}",
+                hex(&Sha256::digest(token.as_bytes()))
+            );
+            Ok(())
+        }
+        Command::Backup { config, file } => {
+            if file.exists() {
+                return Err(format!("{} exists; choose a new file name", file.display()));
+            }
+            let (_, store) = open(&config)?;
+            store.backup(&file).map_err(|e| e.to_string())?;
+            println!("backed up to {}", file.display());
+            Ok(())
+        }
+        Command::Restore { config, file } => {
+            if !file.exists() {
+                return Err(format!("{} does not exist", file.display()));
+            }
+            let (_, store) = open(&config)?;
+            store.restore(&file).map_err(|e| e.to_string())?;
+            println!("restored from {}", file.display());
+            Ok(())
+        }
+        Command::Purge { config } => {
+            let (config, store) = open(&config)?;
+            let _ = config;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let n = store.purge(now).map_err(|e| e.to_string())?;
+            println!("erased {n} booking(s) past retention");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { config },
+        } => {
+            let (_, store) = open(&config)?;
+            match store.verify_audit().map_err(|e| e.to_string())? {
+                Ok(n) => {
+                    println!("audit log ok: {n} record(s), hash chain intact");
+                    Ok(())
+                }
+                Err(seq) => Err(format!(
+                    "audit log broken at record {seq}: its hash or link does not match; the log was altered"
+                )),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KUVERT_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Shared test set-up: a salon config in a temp folder, a manual clock, sealed envelopes.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use kuvert_core::minimise::validate_fields;
+use kuvert_core::{
+    Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
+    notice, seal,
+};
+use kuvert_inbox::config::Config;
+use kuvert_inbox::store::Store;
+use kuvert_inbox::{AppState, ManualClock, app};
+use rand_core::SeedableRng;
+use tower::ServiceExt;
+
+pub const SALON: &str = include_str!("../../../kuvert-core/tests/fixtures/salon.json");
+pub const TOKEN: &str = "kvt_test_token_reception";
+/// Monday 2027-02-22 08:00 UTC (09:00 in Stockholm).
+pub const NOW: &str = "2027-02-22T08:00:00Z";
+
+pub fn unix(s: &str) -> i64 {
+    UtcTimestamp::parse(s).unwrap().unix()
+}
+
+pub fn config_text(extra: &str) -> String {
+    let token_hash =
+        kuvert_inbox::config::hex(&<sha2::Sha256 as sha2::Digest>::digest(TOKEN.as_bytes()));
+    format!(
+        r#"
+listen = "127.0.0.1:0"
+database = "inbox.sqlite3"
+time_zone = "Europe/Stockholm"
+allowed_origins = ["https://salon.example"]
+{extra}
+
+[[staff]]
+name = "reception"
+token_sha256 = "{token_hash}"
+
+[[forms]]
+schema_file = "salon.json"
+
+[forms.services.cut]
+hours = {{ mon = ["09:00-12:00", "13:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"], thu = ["09:00-17:00"], fri = ["09:00-17:00"] }}
+blackout = ["2027-02-26"]
+horizon_days = 60
+min_notice_minutes = 60
+
+[forms.services.colour]
+hours = {{ mon = ["09:00-17:00"], tue = ["09:00-17:00"] }}
+slot_minutes = 30
+horizon_days = 60
+min_notice_minutes = 60
+"#
+    )
+}
+
+pub struct TestInbox {
+    pub dir: tempfile::TempDir,
+    pub clock: ManualClock,
+    pub state: AppState,
+    pub app: Router,
+}
+
+pub fn inbox_with(extra: &str) -> TestInbox {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("salon.json"), SALON).unwrap();
+    let config = Config::from_toml(&config_text(extra), dir.path(), "test.toml").unwrap();
+    let store = Store::open(&config.database).unwrap();
+    let clock = ManualClock::new(unix(NOW));
+    let state = AppState::with_clock(config, store, Arc::new(clock.clone()));
+    let app = app(state.clone());
+    TestInbox {
+        dir,
+        clock,
+        state,
+        app,
+    }
+}
+
+pub fn inbox() -> TestInbox {
+    inbox_with("[rate_limits]\nbookings_per_minute = 1000\ncancel_attempts_per_hour = 1000\n")
+}
+
+pub fn schema() -> FormSchema {
+    FormSchema::from_json(SALON).unwrap()
+}
+
+/// A staff key: recipient and its secret scalar.
+pub fn recipient() -> Recipient {
+    Recipient::from_bytes(x25519_dalek::x25519(
+        [7u8; 32],
+        x25519_dalek::X25519_BASEPOINT_BYTES,
+    ))
+    .unwrap()
+}
+
+/// A sealed booking for `service` at `start`..`end` (RFC 3339), and its cancellation code.
+pub fn envelope(
+    seed: u64,
+    service: &str,
+    start: &str,
+    end: &str,
+    note: &str,
+) -> (String, CancelCode) {
+    let schema = schema();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    let mut input = BTreeMap::new();
+    input.insert("name".to_string(), "Ann Berg".to_string());
+    input.insert("phone".to_string(), "+46701234567".to_string());
+    input.insert("note".to_string(), note.to_string());
+    let fields = validate_fields(&schema, &input).unwrap();
+    let notice = notice::render(&schema, Locale::En);
+    let booking = Booking {
+        kuvert: 1,
+        form: "salon".into(),
+        public: PublicFacts {
+            service: service.into(),
+            start: start.into(),
+            end: end.into(),
+        },
+        fields,
+        consent: ConsentReceipt::new(
+            &schema,
+            &notice,
+            &[],
+            UtcTimestamp::parse(NOW).unwrap(),
+            "test",
+        )
+        .unwrap(),
+    };
+    let code = CancelCode::generate(&mut rng).unwrap();
+    let e = seal(&mut rng, &[recipient()], &booking, &code).unwrap();
+    (e.to_json(), code)
+}
+
+pub async fn call(
+    app: &Router,
+    req: Request<Body>,
+) -> (StatusCode, HeaderMap, serde_json::Value, String) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    (status, headers, json, text)
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+pub fn staff(method: &str, uri: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+pub fn post_json(uri: &str, body: impl Into<String>) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.into()))
+        .unwrap()
+}
+
+pub fn error_code(json: &serde_json::Value) -> &str {
+    json["error"]["code"].as_str().unwrap_or("<no error code>")
+}
+
+pub fn files_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            all.extend(std::fs::read(p).unwrap());
+        }
+    }
+    all
+}
