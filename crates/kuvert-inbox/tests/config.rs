@@ -1,0 +1,83 @@
+//! Config validation: errors name the key and the fix.
+
+mod common;
+
+use common::*;
+use kuvert_inbox::config::{Config, ConfigError};
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("salon.json"), SALON).unwrap();
+    Config::from_toml(text, dir.path(), "inbox.toml")
+}
+
+#[test]
+fn the_test_config_is_valid() {
+    let c = load(&config_text("")).unwrap();
+    assert_eq!(
+        c.forms["salon"].services["cut"].hours[0],
+        vec![(540, 720), (780, 1020)]
+    );
+    assert_eq!(
+        c.forms["salon"].services["colour"].capacity, 2,
+        "capacity from the form"
+    );
+}
+
+#[test]
+fn every_problem_is_named_with_its_fix() {
+    let text = config_text("")
+        .replace(
+            "time_zone = \"Europe/Stockholm\"",
+            "time_zone = \"Mars/Olympus\"",
+        )
+        .replace("listen = \"127.0.0.1:0\"", "listen = \"localhost\"")
+        .replace(
+            "mon = [\"09:00-12:00\", \"13:00-17:00\"]",
+            "mon = [\"09:00-12:00\", \"11:00-17:00\"], sun = [\"25:00-26:00\"]",
+        )
+        .replace("blackout = [\"2027-02-26\"]", "blackout = [\"26 Feb\"]")
+        .replace(
+            "allowed_origins = [\"https://salon.example\"]",
+            "allowed_origins = [\"https://salon.example/\"]",
+        );
+    let err = load(&text).unwrap_err().to_string();
+    for needle in [
+        "listen: `localhost` is not an address; fix: write host:port",
+        "time_zone: `Mars/Olympus` is not a known time zone; fix: use an IANA name",
+        "allowed_origins[0]: `https://salon.example/` is not an origin",
+        "forms[0].services.cut.hours.sun[0]: `25:00-26:00` is not an opening interval",
+        "forms[0].services.cut.hours.mon: intervals overlap",
+        "forms[0].services.cut.blackout[0]: `26 Feb` is not a date; fix: write YYYY-MM-DD",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in\n{err}");
+    }
+}
+
+#[test]
+fn missing_calendars_unknown_keys_and_plain_tokens_are_refused() {
+    let no_colour = config_text("")
+        .split("[forms.services.colour]")
+        .next()
+        .unwrap()
+        .to_owned();
+    let err = load(&no_colour).unwrap_err().to_string();
+    assert!(
+        err.contains("forms[0].services.colour: has no calendar; fix: add [forms.services.colour]"),
+        "{err}"
+    );
+    let err = load(&config_text("colour = \"blue\""))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `colour`"), "{err}");
+    let err = load(&config_text("").replace(
+        &kuvert_inbox::config::hex(&<sha2::Sha256 as sha2::Digest>::digest(TOKEN.as_bytes())),
+        TOKEN,
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("staff[0].token_sha256: is not a hex SHA-256; fix: run `kuvert-inbox token`"),
+        "{err}"
+    );
+}
