@@ -343,7 +343,8 @@ pub fn demo() -> Result<(), String> {
     println!(
         "\n==> What exists and what comes next
   done   core: schema, notice (en/nl/sv/de), minimisation, consent receipt, age v1 envelope
-  next   widget (Wasm form in an iframe), inbox (HTTP + SQLite), key tool (`kuvert`)
+  done   inbox: cargo run -p kuvert-inbox -- serve --config crates/kuvert-inbox/examples/inbox.toml
+  next   widget (Wasm form in an iframe), key tool (`kuvert`)
   When those land, this command starts the inbox and a demo page and prints their URLs
   and the staff steps.
 

@@ -69,6 +69,26 @@ pub struct TestInbox {
     pub app: Router,
 }
 
+impl TestInbox {
+    /// An app over the config already written in `dir` (kept by the caller).
+    pub fn at(dir: &Path) -> TestInboxAt {
+        let config = Config::load(&dir.join("inbox.toml")).unwrap();
+        let store = Store::open(&config.database).unwrap();
+        let clock = ManualClock::new(unix(NOW));
+        let state = AppState::with_clock(config, store, Arc::new(clock.clone()));
+        TestInboxAt {
+            app: app(state.clone()),
+            state,
+        }
+    }
+}
+
+/// Like [`TestInbox`], for a folder the test owns.
+pub struct TestInboxAt {
+    pub state: AppState,
+    pub app: Router,
+}
+
 pub fn inbox_with(extra: &str) -> TestInbox {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("salon.json"), SALON).unwrap();
