@@ -320,9 +320,29 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     response
 }
 
-/// The widget frame's CSP (see the widget issue): only this origin, only the inbox.
+/// Whether a file name carries a content hash (`name.<8+ hex>.ext`), so it can be cached forever.
+pub fn is_hashed_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3 && {
+        let hash = parts[parts.len() - 2];
+        hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+}
+
+/// The widget frame's CSP (see the widget issue): only this origin, only the inbox. Hashed
+/// file names are immutable; everything else is revalidated.
 async fn static_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let hashed = is_hashed_name(req.uri().path());
     let mut response = next.run(req).await;
+    let cache = if hashed && response.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     let ancestors = if state.0.config.allowed_origins.is_empty() {
         "'none'".to_owned()
     } else {

@@ -526,3 +526,36 @@ async fn cors_allows_only_configured_origins() {
     let (_, headers, _, _) = call(&t.app, preflight("https://evil.example")).await;
     assert!(headers.get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_unless_trusted() {
+    async fn two_bookings(t: &TestInbox) -> StatusCode {
+        let mut last = StatusCode::OK;
+        for (i, (start, end)) in [SLOT, ("2027-02-22T09:30:00Z", "2027-02-22T10:00:00Z")]
+            .iter()
+            .enumerate()
+        {
+            let (env, _) = envelope(60 + i as u64, "cut", start, end, "");
+            let req = Request::post("/v1/bookings")
+                .header("content-type", "application/json")
+                .header("x-forwarded-for", format!("198.51.100.{i}"))
+                .body(Body::from(env))
+                .unwrap();
+            last = call(&t.app, req).await.0;
+        }
+        last
+    }
+    let untrusted = inbox_with("[rate_limits]\nbookings_per_minute = 1\n");
+    assert_eq!(
+        two_bookings(&untrusted).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a spoofed header must not open a new bucket"
+    );
+    let trusted =
+        inbox_with("trust_forwarded_for = true\n[rate_limits]\nbookings_per_minute = 1\n");
+    assert_eq!(
+        two_bookings(&trusted).await,
+        StatusCode::CREATED,
+        "behind a trusted proxy each client has its own bucket"
+    );
+}

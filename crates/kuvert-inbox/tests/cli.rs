@@ -133,6 +133,7 @@ fn serves_static_files_with_the_frame_csp_and_exits_cleanly_on_sigterm() {
         "<!doctype html><title>frame</title>",
     )
     .unwrap();
+    std::fs::write(dir.path().join("www/widget.3f9a0c1d.wasm"), b"\0asm").unwrap();
     let config = setup(dir.path(), "static_dir = \"www\"");
     let mut child = bin()
         .args(["serve", "--config", &config])
@@ -171,7 +172,17 @@ fn serves_static_files_with_the_frame_csp_and_exits_cleanly_on_sigterm() {
         res.headers().get("x-frame-options").is_none(),
         "the frame must be embeddable"
     );
+    assert_eq!(res.headers().get("cache-control").unwrap(), "no-cache");
     assert!(res.body_mut().read_to_string().unwrap().contains("frame"));
+    let res = agent
+        .get(format!("{url}/widget.3f9a0c1d.wasm"))
+        .call()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers().get("cache-control").unwrap(),
+        "public, max-age=31536000, immutable"
+    );
     let res = agent.get(format!("{url}/v1/forms/salon")).call().unwrap();
     assert_eq!(res.status().as_u16(), 200);
 
