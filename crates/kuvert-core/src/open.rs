@@ -36,14 +36,32 @@ pub enum IdentityError {
 }
 
 /// Loads the identities in a key file: plain (`AGE-SECRET-KEY-1…` lines) or passphrase-protected
-/// (an age file encrypted with scrypt). `passphrase` is asked only for a protected file.
+/// (an age file encrypted with scrypt, binary or ASCII-armored). `passphrase` is asked only for
+/// a protected file.
 pub fn identities_from_bytes(
     data: &[u8],
     passphrase: impl FnOnce() -> Option<SecretString>,
 ) -> Result<Vec<Identity>, IdentityError> {
-    if data.starts_with(b"age-encryption.org/") {
-        let decryptor =
-            age::Decryptor::new_buffered(data).map_err(|_| IdentityError::CannotUnlock)?;
+    Ok(x25519_identities_from_bytes(data, passphrase)?
+        .into_iter()
+        .map(|i| Box::new(i) as Identity)
+        .collect())
+}
+
+/// Whether `data` is a passphrase-protected (age-encrypted) key file rather than a plain one.
+pub fn is_protected(data: &[u8]) -> bool {
+    data.starts_with(b"age-encryption.org/")
+        || data.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+}
+
+/// Like [`identities_from_bytes`], keeping the concrete X25519 identities (to derive public keys).
+pub fn x25519_identities_from_bytes(
+    data: &[u8],
+    passphrase: impl FnOnce() -> Option<SecretString>,
+) -> Result<Vec<age::x25519::Identity>, IdentityError> {
+    if is_protected(data) {
+        let decryptor = age::Decryptor::new(age::armor::ArmoredReader::new(data))
+            .map_err(|_| IdentityError::CannotUnlock)?;
         if !decryptor.is_scrypt() {
             return Err(IdentityError::NotAnIdentityFile);
         }
@@ -57,22 +75,34 @@ pub fn identities_from_bytes(
         reader
             .read_to_end(&mut plain)
             .map_err(|_| IdentityError::CannotUnlock)?;
-        let ids = age::IdentityFile::from_buffer(&plain[..])
-            .and_then(|f| f.into_identities().map_err(std::io::Error::other))
-            .map_err(|_| IdentityError::CannotUnlock)?;
+        let ids = parse_plain(&plain).map_err(|_| IdentityError::CannotUnlock)?;
         if ids.is_empty() {
             return Err(IdentityError::CannotUnlock);
         }
         Ok(ids)
     } else {
-        let ids = age::IdentityFile::from_buffer(data)
-            .and_then(|f| f.into_identities().map_err(std::io::Error::other))
-            .map_err(|_| IdentityError::NotAnIdentityFile)?;
+        let ids = parse_plain(data)?;
         if ids.is_empty() {
             return Err(IdentityError::NoIdentities);
         }
         Ok(ids)
     }
+}
+
+/// Reads `AGE-SECRET-KEY-1…` lines; blank lines and `#` comments are skipped.
+fn parse_plain(data: &[u8]) -> Result<Vec<age::x25519::Identity>, IdentityError> {
+    let text = core::str::from_utf8(data).map_err(|_| IdentityError::NotAnIdentityFile)?;
+    let mut ids = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let id = line
+            .parse::<age::x25519::Identity>()
+            .map_err(|_| IdentityError::NotAnIdentityFile)?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 enum Failure {

@@ -66,6 +66,9 @@ impl FromStr for Recipient {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
+        if s.len() >= 15 && s[..15].eq_ignore_ascii_case("AGE-SECRET-KEY-") {
+            return Err(RecipientError::WrongKind);
+        }
         let checked = CheckedHrpstring::new::<Bech32>(s).map_err(|_| RecipientError::Checksum)?;
         if !checked.hrp().as_str().eq_ignore_ascii_case(HRP) {
             return Err(RecipientError::WrongKind);
