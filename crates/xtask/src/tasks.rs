@@ -344,7 +344,8 @@ pub fn demo() -> Result<(), String> {
         "\n==> What exists and what comes next
   done   core: schema, notice (en/nl/sv/de), minimisation, consent receipt, age v1 envelope
   done   inbox: cargo run -p kuvert-inbox -- serve --config crates/kuvert-inbox/examples/inbox.toml
-  next   widget (Wasm form in an iframe), key tool (`kuvert`)
+  done   key tool: cargo run -p kuvert -- --help
+  next   widget (Wasm form in an iframe), then the full demo
   When those land, this command starts the inbox and a demo page and prints their URLs
   and the staff steps.
 
