@@ -559,3 +559,26 @@ async fn forwarded_for_is_ignored_unless_trusted() {
         "behind a trusted proxy each client has its own bucket"
     );
 }
+
+#[tokio::test]
+async fn internal_failures_answer_generically_and_store_nothing() {
+    let t = inbox();
+    // Break the database under the running app from a second connection.
+    let conn = rusqlite::Connection::open(t.dir.path().join("inbox.sqlite3")).unwrap();
+    conn.execute_batch("DROP TABLE bookings").unwrap();
+    let (env, _) = envelope(70, "cut", SLOT.0, SLOT.1, "");
+    let (s, _, json, text) = call(&t.app, post_json("/v1/bookings", env)).await;
+    assert_eq!(
+        (s, error_code(&json)),
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    );
+    assert!(
+        !text.to_lowercase().contains("sql") && !text.contains("bookings"),
+        "internals leaked: {text}"
+    );
+    let (s, _, json, _) = call(&t.app, get("/healthz")).await;
+    assert_eq!(
+        (s, error_code(&json)),
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    );
+}

@@ -139,6 +139,7 @@ fn keygen_writes_a_private_protected_key_that_opens_what_is_sealed_to_it() {
 
 struct LiveInbox {
     url: String,
+    loader: Vec<u8>,
     token_file: PathBuf,
     _rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
@@ -147,6 +148,9 @@ struct LiveInbox {
 fn live_inbox() -> LiveInbox {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("salon.json"), SALON).unwrap();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    let loader = b"/* the loader as served */".to_vec();
+    std::fs::write(dir.path().join("www/kuvert.js"), &loader).unwrap();
     let token = "kvt_flows_test_token";
     let hash: String = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes())
         .iter()
@@ -156,7 +160,7 @@ fn live_inbox() -> LiveInbox {
         .map(|d| format!("{d} = [\"00:00-24:00\"]"))
         .join(", ");
     let config = format!(
-        "listen = \"127.0.0.1:0\"\ndatabase = \"inbox.sqlite3\"\ntime_zone = \"UTC\"\n[rate_limits]\nbookings_per_minute = 1000\n[[staff]]\nname = \"reception\"\ntoken_sha256 = \"{hash}\"\n[[forms]]\nschema_file = \"salon.json\"\n[forms.services.cut]\nhours = {{ {every_day} }}\nmin_notice_minutes = 0\n[forms.services.colour]\nhours = {{ mon = [\"09:00-17:00\"] }}\n"
+        "listen = \"127.0.0.1:0\"\ndatabase = \"inbox.sqlite3\"\ntime_zone = \"UTC\"\nstatic_dir = \"www\"\n[rate_limits]\nbookings_per_minute = 1000\n[[staff]]\nname = \"reception\"\ntoken_sha256 = \"{hash}\"\n[[forms]]\nschema_file = \"salon.json\"\n[forms.services.cut]\nhours = {{ {every_day} }}\nmin_notice_minutes = 0\n[forms.services.colour]\nhours = {{ mon = [\"09:00-17:00\"] }}\n"
     );
     let config =
         kuvert_inbox::config::Config::from_toml(&config, dir.path(), "inbox.toml").unwrap();
@@ -179,6 +183,7 @@ fn live_inbox() -> LiveInbox {
     std::fs::write(&token_file, format!("{token}\n")).unwrap();
     LiveInbox {
         url,
+        loader,
         token_file,
         _rt: rt,
         _dir: dir,
@@ -445,4 +450,28 @@ fn csv_output_neutralises_formulas_but_keeps_phone_numbers() {
     let csv = text(&out.stdout);
     assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
     assert!(csv.contains(",+46701234567,"), "{csv}");
+}
+
+#[test]
+fn snippet_hashes_the_loader_the_widget_origin_serves() {
+    let inbox = live_inbox();
+    let out = kuvert(&[
+        "snippet", "-i", DEMO_KEY, "--inbox", &inbox.url, "--form", "salon",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    use base64::Engine;
+    let expected = format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD
+            .encode(<sha2::Sha384 as sha2::Digest>::digest(&inbox.loader))
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("integrity=\"{expected}\"")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("src=\"{}/kuvert.js\"", inbox.url)),
+        "{stdout}"
+    );
 }
