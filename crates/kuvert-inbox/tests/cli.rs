@@ -195,3 +195,47 @@ fn serves_static_files_with_the_frame_csp_and_exits_cleanly_on_sigterm() {
     assert!(out.status.success(), "exit {:?}", out.status);
     assert!(String::from_utf8_lossy(&out.stderr).contains("shutting down"));
 }
+
+#[test]
+fn sigterm_finishes_a_request_that_is_in_flight() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(dir.path(), "");
+    let mut child = bin()
+        .args(["serve", "--config", &config])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit("//").next().unwrap().to_owned();
+
+    // A booking request whose handler is running (the server asked for the body) ...
+    let body = r#"{"kuvert":2}"#;
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(conn, "POST /v1/bookings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n", body.len()).unwrap();
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 100"), "{status}");
+    let mut blank = String::new();
+    reader.read_line(&mut blank).unwrap();
+
+    // ... is still answered after SIGTERM, and then the server exits cleanly.
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    conn.write_all(body.as_bytes()).unwrap();
+    let mut response = String::new();
+    reader.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 422"), "{response}");
+    assert!(response.contains("unsupported_version"), "{response}");
+    assert!(child.wait().unwrap().success());
+}
