@@ -11,6 +11,7 @@
 
 mod setup;
 mod tasks;
+mod widget;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ commands:
            wasm32 build and wasm tests of the core)
   demo     set up what is missing, then demonstrate what exists so far
   setup    only set up: wasm32 target, npm packages (wasm-opt), and with --browser Chromium
+  build-widget  release-build the widget into www/pkg/ and report its size
   help     show this text";
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some("test") => tasks::test(),
         Some("demo") => tasks::demo(),
         Some("setup") => setup::all(args.iter().any(|a| a == "--browser")),
+        Some("build-widget") => tasks::build_widget(),
         Some("wasm-test-runner") => tasks::wasm_test_runner(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
