@@ -32,6 +32,16 @@ pub fn seal(booking_json: &str, recipients: &str) -> Result<String, JsError> {
         CancelCode::generate(&mut getrandom::SysRng).map_err(|e| JsError::new(&e.to_string()))?;
     let envelope =
         seal_with_os_rng(&recipients, &booking, &code).map_err(|e| JsError::new(&e.to_string()))?;
-    let out = serde_json::json!({"envelope": envelope, "cancel_code": code.display_grouped()});
-    Ok(out.to_string())
+    // A typed struct, not `serde_json::json!`: building a `Value` links float formatting
+    // (about 15 KB of Wasm) although nothing here is a number.
+    #[derive(serde::Serialize)]
+    struct Sealed<'a> {
+        envelope: &'a kuvert_core::Envelope,
+        cancel_code: String,
+    }
+    serde_json::to_string(&Sealed {
+        envelope: &envelope,
+        cancel_code: code.display_grouped(),
+    })
+    .map_err(|_| JsError::new("internal error"))
 }
