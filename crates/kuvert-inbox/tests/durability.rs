@@ -81,6 +81,8 @@ fn acknowledged_bookings_survive_sigkill() {
     let base = (now + 3600).div_euclid(1800) * 1800 + 1800;
     let next_slot = Arc::new(AtomicUsize::new(0));
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    // What must never reach the log: a piece of each sealed part, and each cancel hash.
+    let secrets: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(now as u64);
 
     for round in 0..ROUNDS {
@@ -88,8 +90,13 @@ fn acknowledged_bookings_survive_sigkill() {
         let (tx, rx) = mpsc::channel();
         let clients: Vec<_> = (0..CLIENTS)
             .map(|c| {
-                let (url, next_slot, acked, tx) =
-                    (url.clone(), next_slot.clone(), acked.clone(), tx.clone());
+                let (url, next_slot, acked, tx, secrets) = (
+                    url.clone(),
+                    next_slot.clone(),
+                    acked.clone(),
+                    tx.clone(),
+                    secrets.clone(),
+                );
                 std::thread::spawn(move || {
                     let agent: ureq::Agent = ureq::Agent::config_builder()
                         .http_status_as_error(false)
@@ -110,6 +117,13 @@ fn acknowledged_bookings_survive_sigkill() {
                             &end,
                             "",
                         );
+                        {
+                            let v: serde_json::Value = serde_json::from_str(&env).unwrap();
+                            let sealed = v["sealed"].as_str().unwrap();
+                            let mut list = secrets.lock().unwrap();
+                            list.push(sealed[sealed.len() / 2..sealed.len() / 2 + 40].to_owned());
+                            list.push(v["cancel"].as_str().unwrap().to_owned());
+                        }
                         let Ok(mut res) = agent
                             .post(format!("{url}/v1/bookings"))
                             .content_type("application/json")
@@ -183,6 +197,15 @@ fn acknowledged_bookings_survive_sigkill() {
         )
         .unwrap();
     assert_eq!(doubled, 0, "a capacity-1 slot holds two bookings");
+    // The server's own log (every round) holds no ciphertext, cancel hash or reference.
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(log_text.contains("request"), "the log was written");
+    for needle in secrets.lock().unwrap().iter().chain(acked.iter()) {
+        assert!(
+            !log_text.contains(needle.as_str()),
+            "{needle} found in the server log"
+        );
+    }
     // A restart after the last kill serves again.
     let (mut child, url) = start(&config, &log);
     let agent: ureq::Agent = ureq::Agent::config_builder()
