@@ -37,8 +37,8 @@ pub use utc::UtcTimestamp;
 /// The version of this crate, recorded as the widget version in consent receipts.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Lowercase hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex (also used by the inbox and the key tool).
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

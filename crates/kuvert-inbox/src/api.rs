@@ -17,7 +17,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use http_body_util::BodyExt;
 use jiff::civil::Date;
 use kuvert_core::envelope::MAX_ENVELOPE_BYTES;
-use kuvert_core::{CancelCode, Envelope, UtcTimestamp};
+use kuvert_core::{CancelCode, Envelope};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -27,7 +27,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::calendar::{is_slot, slots};
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::store::{AuditEntry, NewBooking, Store, StoreError};
+use crate::store::{AuditEntry, NewBooking, Store, StoreError, rfc3339};
 use crate::{Clock, SystemClock};
 
 /// Longest date range one slots query may cover.
@@ -447,15 +447,11 @@ async fn get_slots(
                 .map_or(0, |(_, n)| *n);
             let remaining = i64::from(cal.capacity) - used;
             (remaining > 0).then(
-                || json!({"start": iso(slot.start), "end": iso(slot.end), "remaining": remaining}),
+                || json!({"start": rfc3339(slot.start), "end": rfc3339(slot.end), "remaining": remaining}),
             )
         })
         .collect();
     Ok(Json(json!({"service": q.service, "slots": free})))
-}
-
-fn iso(secs: i64) -> String {
-    UtcTimestamp::from_unix(secs).map_or_else(String::new, |t| t.to_string())
 }
 
 fn require_json(headers: &HeaderMap) -> ApiResult<()> {
@@ -628,7 +624,7 @@ async fn accept_booking(
         .await;
         match result {
             Ok(_) => {
-                let body = json!({"reference": reference, "expires": iso(expires)});
+                let body = json!({"reference": reference, "expires": rfc3339(expires)});
                 return Ok((StatusCode::CREATED, Json(body)).into_response());
             }
             Err(StoreError::SlotFull) => {

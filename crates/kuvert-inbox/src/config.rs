@@ -515,8 +515,3 @@ pub fn decode_hex32(s: &str) -> Option<[u8; 32]> {
     }
     Some(out)
 }
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use kuvert_inbox::config::{Config, hex};
+use kuvert_core::hex;
+use kuvert_inbox::config::Config;
 use kuvert_inbox::store::Store;
 use kuvert_inbox::{AppState, app};
 use sha2::{Digest, Sha256};

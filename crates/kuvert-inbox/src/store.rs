@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
-use crate::config::hex;
+use kuvert_core::hex;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &["CREATE TABLE bookings (
@@ -124,8 +124,9 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
-fn ts(secs: i64) -> String {
-    kuvert_core::UtcTimestamp::from_unix(secs).map_or_else(|| secs.to_string(), |t| t.to_string())
+/// UTC seconds as `YYYY-MM-DDTHH:MM:SSZ` (empty outside years 1970-9999).
+pub fn rfc3339(secs: i64) -> String {
+    kuvert_core::UtcTimestamp::from_unix(secs).map_or_else(String::new, |t| t.to_string())
 }
 
 fn audit_hash(prev: &str, seq: i64, e: &AuditEntry<'_>) -> String {
@@ -245,8 +246,8 @@ impl Store {
             cursor: r.get(0)?,
             reference: r.get(1)?,
             envelope: serde_json::from_str(&envelope).unwrap_or(serde_json::Value::Null),
-            received: ts(r.get(3)?),
-            expires: ts(r.get(4)?),
+            received: rfc3339(r.get(3)?),
+            expires: rfc3339(r.get(4)?),
         })
     }
 

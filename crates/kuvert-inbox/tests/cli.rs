@@ -77,7 +77,7 @@ fn token_prints_a_token_and_its_hash() {
     assert!(token.starts_with("kvt_") && token.len() == 68);
     assert_eq!(
         hash,
-        kuvert_inbox::config::hex(&<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()))
+        kuvert_core::hex(&<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()))
     );
 }
 
@@ -135,17 +135,7 @@ fn serves_static_files_with_the_frame_csp_and_exits_cleanly_on_sigterm() {
     .unwrap();
     std::fs::write(dir.path().join("www/widget.3f9a0c1d.wasm"), b"\0asm").unwrap();
     let config = setup(dir.path(), "static_dir = \"www\"");
-    let mut child = bin()
-        .args(["serve", "--config", &config])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let (child, url) = spawn_server(Path::new(&config), Stdio::piped());
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -201,17 +191,8 @@ fn sigterm_finishes_a_request_that_is_in_flight() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let config = setup(dir.path(), "");
-    let mut child = bin()
-        .args(["serve", "--config", &config])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.trim().rsplit("//").next().unwrap().to_owned();
+    let (mut child, url) = spawn_server(Path::new(&config), Stdio::null());
+    let addr = url.trim_start_matches("http://").to_owned();
 
     // A booking request whose handler is running (the server asked for the body) ...
     let body = r#"{"kuvert":2}"#;

@@ -71,7 +71,7 @@ fn missing_calendars_unknown_keys_and_plain_tokens_are_refused() {
         .to_string();
     assert!(err.contains("unknown field `colour`"), "{err}");
     let err = load(&config_text("").replace(
-        &kuvert_inbox::config::hex(&<sha2::Sha256 as sha2::Digest>::digest(TOKEN.as_bytes())),
+        &kuvert_core::hex(&<sha2::Sha256 as sha2::Digest>::digest(TOKEN.as_bytes())),
         TOKEN,
     ))
     .unwrap_err()

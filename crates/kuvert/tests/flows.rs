@@ -56,21 +56,11 @@ fn booking(start: i64, note: &str) -> Booking {
 
 fn sealed_to(recipients: &[&str], b: &Booking) -> String {
     let rs: Vec<Recipient> = recipients.iter().map(|r| r.parse().unwrap()).collect();
-    let code = CancelCode::generate(&mut getrandom_rng()).unwrap();
+    let code = CancelCode::generate(
+        &mut <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(7),
+    )
+    .unwrap();
     seal_with_os_rng(&rs, b, &code).unwrap().to_json()
-}
-
-fn getrandom_rng() -> rand_chacha::ChaCha20Rng {
-    use rand_core::SeedableRng;
-    let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(
-        &std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-            .to_le_bytes()[..8],
-    );
-    rand_chacha::ChaCha20Rng::from_seed(seed)
 }
 
 fn pubkey(key: &str, pass: Option<&str>) -> String {
@@ -152,10 +142,7 @@ fn live_inbox() -> LiveInbox {
     let loader = b"/* the loader as served */".to_vec();
     std::fs::write(dir.path().join("www/kuvert.js"), &loader).unwrap();
     let token = "kvt_flows_test_token";
-    let hash: String = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = kuvert_core::hex(&<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()));
     let every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .map(|d| format!("{d} = [\"00:00-24:00\"]"))
         .join(", ");

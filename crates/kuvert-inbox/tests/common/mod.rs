@@ -30,8 +30,7 @@ pub fn unix(s: &str) -> i64 {
 }
 
 pub fn config_text(extra: &str) -> String {
-    let token_hash =
-        kuvert_inbox::config::hex(&<sha2::Sha256 as sha2::Digest>::digest(TOKEN.as_bytes()));
+    let token_hash = kuvert_core::hex(&<sha2::Sha256 as sha2::Digest>::digest(TOKEN.as_bytes()));
     format!(
         r#"
 listen = "127.0.0.1:0"
@@ -207,4 +206,27 @@ pub fn files_bytes(dir: &Path) -> Vec<u8> {
         }
     }
     all
+}
+
+/// Starts the real `kuvert-inbox serve` binary with `config`; returns it and its base URL
+/// (`http://127.0.0.1:PORT`), read from the line it prints once it listens.
+pub fn spawn_server(config: &Path, stderr: std::process::Stdio) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kuvert-inbox"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected first line {line:?}"
+    );
+    (child, url)
 }
