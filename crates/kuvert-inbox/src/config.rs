@@ -25,6 +25,8 @@ struct RawConfig {
     #[serde(default = "default_purge_interval")]
     purge_interval_seconds: u64,
     #[serde(default)]
+    default_retention_days: Option<u32>,
+    #[serde(default)]
     trust_forwarded_for: bool,
     #[serde(default)]
     rate_limits: RawLimits,
@@ -75,7 +77,7 @@ struct RawForm {
     #[serde(default)]
     schema_file: Option<PathBuf>,
     #[serde(default)]
-    schema: Option<FormSchema>,
+    schema: Option<serde_json::Value>,
     #[serde(default)]
     services: BTreeMap<String, RawCalendar>,
 }
@@ -274,6 +276,15 @@ impl Config {
                 "use 1 to 86400 seconds",
             );
         }
+        if let Some(days) = raw.default_retention_days
+            && !kuvert_core::schema::RETENTION_DAYS.contains(&days)
+        {
+            problem(
+                "default_retention_days",
+                format!("{days} is out of range"),
+                "keep bookings 1 to 3650 days after the appointment",
+            );
+        }
         if raw.rate_limits.bookings_per_minute == 0 {
             problem(
                 "rate_limits.bookings_per_minute",
@@ -322,28 +333,29 @@ impl Config {
         }
         for (i, f) in raw.forms.into_iter().enumerate() {
             let at = |k: &str| format!("forms[{i}].{k}");
-            let schema = match (f.schema, f.schema_file) {
-                (Some(s), None) => s,
+            let value = match (f.schema, f.schema_file) {
+                (Some(v), None) => v,
                 (None, Some(file)) => {
                     let p = base.join(&file);
-                    match std::fs::read_to_string(&p) {
-                        Ok(text) => match serde_json::from_str::<FormSchema>(&text) {
-                            Ok(s) => s,
-                            Err(e) => {
-                                problem(
-                                    &at("schema_file"),
-                                    format!("{} is not a valid form: {e}", p.display()),
-                                    "fix the form file (see the README's form config)",
-                                );
-                                continue;
-                            }
-                        },
-                        Err(e) => {
-                            problem(
-                                &at("schema_file"),
+                    let parsed = std::fs::read_to_string(&p)
+                        .map_err(|e| {
+                            (
                                 format!("cannot read {}: {e}", p.display()),
                                 "check the path (relative to this config file)",
-                            );
+                            )
+                        })
+                        .and_then(|text| {
+                            serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+                                (
+                                    format!("{} is not valid JSON: {e}", p.display()),
+                                    "fix the form file (see the README's form config)",
+                                )
+                            })
+                        });
+                    match parsed {
+                        Ok(v) => v,
+                        Err((what, fix)) => {
+                            problem(&at("schema_file"), what, fix);
                             continue;
                         }
                     }
@@ -353,6 +365,31 @@ impl Config {
                         &at("schema"),
                         "give exactly one of `schema_file` or `schema`".into(),
                         "point schema_file at the form's JSON file",
+                    );
+                    continue;
+                }
+            };
+            // A form without its own retention takes the config's default *into its schema*,
+            // so the notice the widget shows and the purge the inbox runs read the same number.
+            let mut value = value;
+            if let (Some(obj), Some(days)) = (value.as_object_mut(), raw.default_retention_days) {
+                obj.entry("retention_days").or_insert(days.into());
+            }
+            if value.get("retention_days").is_none() {
+                problem(
+                    &at("schema.retention_days"),
+                    "the form sets no retention".into(),
+                    "set retention_days in the form, or default_retention_days in this config",
+                );
+                continue;
+            }
+            let schema: FormSchema = match serde_json::from_value(value) {
+                Ok(s) => s,
+                Err(e) => {
+                    problem(
+                        &at("schema"),
+                        format!("is not a valid form: {e}"),
+                        "fix the form (see the README's form config)",
                     );
                     continue;
                 }

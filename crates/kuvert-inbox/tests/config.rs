@@ -81,3 +81,50 @@ fn missing_calendars_unknown_keys_and_plain_tokens_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn default_retention_fills_forms_that_set_none_and_the_notice_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut form: serde_json::Value = serde_json::from_str(SALON).unwrap();
+    form.as_object_mut().unwrap().remove("retention_days");
+    std::fs::write(dir.path().join("salon.json"), form.to_string()).unwrap();
+
+    let c = Config::from_toml(
+        &config_text("default_retention_days = 90"),
+        dir.path(),
+        "inbox.toml",
+    )
+    .unwrap();
+    let schema = &c.forms["salon"].schema;
+    assert_eq!(schema.retention_days, 90);
+    let notice = kuvert_core::notice::render(schema, kuvert_core::Locale::En).text();
+    assert!(
+        notice.contains("Until 90 days after your appointment"),
+        "{notice}"
+    );
+
+    let err = Config::from_toml(&config_text(""), dir.path(), "inbox.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("forms[0].schema.retention_days: the form sets no retention; fix: set retention_days in the form, or default_retention_days in this config"),
+        "{err}"
+    );
+    let err = Config::from_toml(
+        &config_text("default_retention_days = 0"),
+        dir.path(),
+        "inbox.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("default_retention_days: 0 is out of range"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_forms_own_retention_wins_over_the_default() {
+    let c = load(&config_text("default_retention_days = 90")).unwrap();
+    assert_eq!(c.forms["salon"].schema.retention_days, 30);
+}
