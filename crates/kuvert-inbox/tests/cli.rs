@@ -134,6 +134,7 @@ fn serves_static_files_with_the_frame_csp_and_exits_cleanly_on_sigterm() {
     )
     .unwrap();
     std::fs::write(dir.path().join("www/widget.3f9a0c1d.wasm"), b"\0asm").unwrap();
+    std::fs::write(dir.path().join("www/kuvert.js"), "/* loader */").unwrap();
     let config = setup(dir.path(), "static_dir = \"www\"");
     let (child, url) = spawn_server(Path::new(&config), Stdio::piped());
 
@@ -158,12 +159,23 @@ fn serves_static_files_with_the_frame_csp_and_exits_cleanly_on_sigterm() {
         csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
         "{csp}"
     );
+    assert!(csp.contains("require-trusted-types-for 'script'"), "{csp}");
+    assert!(
+        res.headers().get("access-control-allow-origin").is_none(),
+        "only the loader is shared cross-origin"
+    );
     assert!(
         res.headers().get("x-frame-options").is_none(),
         "the frame must be embeddable"
     );
     assert_eq!(res.headers().get("cache-control").unwrap(), "no-cache");
     assert!(res.body_mut().read_to_string().unwrap().contains("frame"));
+    let res = agent.get(format!("{url}/kuvert.js")).call().unwrap();
+    assert_eq!(
+        res.headers().get("access-control-allow-origin").unwrap(),
+        "*",
+        "the loader is fetched with crossorigin=anonymous for its SRI check"
+    );
     let res = agent
         .get(format!("{url}/widget.3f9a0c1d.wasm"))
         .call()

@@ -1,14 +1,27 @@
-//! Kuvert's booking widget, compiled to WebAssembly.
+//! Kuvert's booking widget, compiled to WebAssembly: the booking form that runs inside the
+//! isolated frame (`www/frame.html`), and the sealer it calls.
 //!
-//! Work in progress (issue 3): this is the sealing entry point the form will call. It takes
-//! the booking the form collected and the public keys pinned in the snippet, and returns the
-//! envelope to post plus the customer's cancellation code. No private key ever reaches here.
+//! The frame reads its parameters from the URL fragment the loader (`www/kuvert.js`) writes:
+//! the inbox, the form id, the pinned recipient keys, the language and the host page's origin.
+//! It talks to the inbox only; it stores nothing in the browser; it tells the host page only
+//! its height and, after a booking, the reference, service and start time.
+//!
+//! No private key ever reaches here, and the `age` crate is not linked (`cargo xtask
+//! build-widget` checks the dependency tree).
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod dom;
+pub mod i18n;
 
 use kuvert_core::{Booking, CancelCode, Recipient, seal_with_os_rng};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// Installs a panic hook that reports a generic line only: panic messages could otherwise
-/// carry state into the console, and the console must never show anything personal.
+/// Installs a panic hook that reports a generic line only (a panic message could otherwise
+/// carry state into the console, and the console must never show anything personal), then
+/// starts the booking form if this is the frame page (it has an element `#kuvert`).
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|_| {
@@ -16,10 +29,130 @@ pub fn start() {
             "Kuvert: internal error; please reload the page",
         ));
     }));
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(root) = window
+        .document()
+        .and_then(|d| d.get_element_by_id("kuvert"))
+    else {
+        return;
+    };
+    let hash = window.location().hash().unwrap_or_default();
+    let params = parse_fragment(&hash, &window.location().origin().unwrap_or_default());
+    apply_theme(&hash);
+    watch_height(&params.host);
+    app::mount(root, params, app::Transport::Fetch);
+}
+
+/// Reads `#inbox=…&form=…&keys=…&lang=…&host=…` (URL-encoded). The inbox defaults to the
+/// frame's own origin, which is where `kuvert-inbox` serves the frame.
+pub fn parse_fragment(hash: &str, own_origin: &str) -> app::Params {
+    let mut p = app::Params::default();
+    for (k, v) in pairs(hash) {
+        match k.as_str() {
+            "inbox" => p.inbox = v,
+            "form" => p.form = v,
+            "keys" => p.keys = v,
+            "lang" => p.lang = v,
+            "host" => p.host = v,
+            _ => {}
+        }
+    }
+    let good_url = |u: &str| {
+        (u.starts_with("https://") || u.starts_with("http://"))
+            && !u.contains(['?', '#', ' ', '\\'])
+    };
+    if !good_url(&p.inbox) {
+        p.inbox = own_origin.to_owned();
+    }
+    p.inbox = p.inbox.trim_end_matches('/').to_owned();
+    if !good_url(&p.host) || p.host.matches('/').count() != 2 {
+        p.host.clear();
+    }
+    p
+}
+
+fn pairs(hash: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| -> String {
+        js_sys::decode_uri_component(&s.replace('+', " "))
+            .map(String::from)
+            .unwrap_or_default()
+    };
+    hash.trim_start_matches('#')
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+/// Theming from the snippet's data attributes: `accent` (a hex colour), `radius` (a length in
+/// px or rem) and `font` (a font family list). Values are checked before they become CSS
+/// custom properties on the frame's own root; nothing is injected into the host page.
+fn apply_theme(hash: &str) {
+    let Some(html) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let style = html.style();
+    for (k, v) in pairs(hash) {
+        let ok = match k.as_str() {
+            "accent" => {
+                v.starts_with('#')
+                    && matches!(v.len(), 4 | 7)
+                    && v[1..].bytes().all(|b| b.is_ascii_hexdigit())
+            }
+            "radius" => {
+                let n = v.trim_end_matches("px").trim_end_matches("rem");
+                n.len() < v.len()
+                    && !n.is_empty()
+                    && n.len() <= 4
+                    && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            }
+            "font" => {
+                v.len() <= 100
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b" ,-'\"".contains(&b))
+            }
+            _ => false,
+        };
+        if ok {
+            let _ = style.set_property(&format!("--k-{k}"), &v);
+        }
+    }
+}
+
+/// Tells the host page the frame's content height whenever it changes.
+fn watch_height(host: &str) {
+    if host.is_empty() {
+        return;
+    }
+    let host = host.to_owned();
+    let cb = Closure::<dyn FnMut()>::new(move || {
+        let h = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .map_or(0, |e| e.get_bounding_client_rect().height().ceil() as u32);
+        app::post_to_host(&host, &[("kuvert", "height"), ("height", &h.to_string())]);
+    });
+    if let (Ok(observer), Some(html)) = (
+        web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()),
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element()),
+    ) {
+        observer.observe(&html);
+    }
+    // Lives as long as the frame.
+    cb.forget();
 }
 
 /// Seals `booking_json` (the sealed plaintext: `{"kuvert":1,"form","public","fields","consent"}`)
-/// to the comma-separated `age1…` `recipients`.
+/// to the comma-separated `age1…` `recipients`. Used by the Node smoke test and the benchmarks;
+/// the form itself builds the booking in Rust.
 ///
 /// Returns `{"envelope": {…}, "cancel_code": "ABCD-EFGH-JKMN-PQRS"}` as JSON. Errors are
 /// messages for the business (bad keys) or generic (bad booking), never echoing the input.
@@ -32,8 +165,6 @@ pub fn seal(booking_json: &str, recipients: &str) -> Result<String, JsError> {
         CancelCode::generate(&mut getrandom::SysRng).map_err(|e| JsError::new(&e.to_string()))?;
     let envelope =
         seal_with_os_rng(&recipients, &booking, &code).map_err(|e| JsError::new(&e.to_string()))?;
-    // A typed struct, not `serde_json::json!`: building a `Value` links float formatting
-    // (about 15 KB of Wasm) although nothing here is a number.
     #[derive(serde::Serialize)]
     struct Sealed<'a> {
         envelope: &'a kuvert_core::Envelope,

@@ -72,13 +72,15 @@ pub fn build(cargo: &str) -> Result<PathBuf, String> {
     let input = root().join("target/wasm32-unknown-unknown/release/kuvert_widget.wasm");
     let out = root().join("www/pkg");
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    // KUVERT_WIDGET_NAMES=1 keeps function names in the output, for `twiggy top`.
+    let keep_names = std::env::var_os("KUVERT_WIDGET_NAMES").is_some();
     println!("$ wasm-bindgen (library) --target web {}", input.display());
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .web(true)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?
         .typescript(false)
-        .remove_name_section(true)
+        .remove_name_section(!keep_names)
         .remove_producers_section(true)
         // The library defaults this to true (the CLI does not); without it `init()` cannot
         // find the .wasm next to the glue.
@@ -88,7 +90,12 @@ pub fn build(cargo: &str) -> Result<PathBuf, String> {
     let wasm = out.join("kuvert_widget_bg.wasm");
     let wasm_opt = setup::wasm_opt()?;
     Cmd::new(wasm_opt.to_str().ok_or("non-UTF-8 path")?)
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .args(["-Oz", "--strip-producers"])
+        .args(if keep_names {
+            &["-g"][..]
+        } else {
+            &["--strip-debug"][..]
+        })
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm)

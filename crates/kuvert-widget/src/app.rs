@@ -1,0 +1,1456 @@
+//! The booking flow: service → date and time → details → notice and consent → Book →
+//! confirmation, plus "Cancel a booking". One state value, rendered step by step into the
+//! frame's root element; events are delegated from the root (three listeners in all).
+//!
+//! Network requests go through [`App::send`]. In the frame they are real `fetch` calls to the
+//! inbox; under test ([`Transport::Held`]) they are held until the test answers them, so every
+//! response path (201, 409, 413, 429, 5xx, offline) runs the same code as in production.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use kuvert_core::minimise::{FieldProblem, scan_free_text, validate_fields};
+use kuvert_core::notice::{Notice, field_label, render};
+use kuvert_core::schema::FieldKind;
+use kuvert_core::{
+    Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
+};
+use serde::Deserialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, Event, HtmlButtonElement};
+use zeroize::Zeroize;
+
+use crate::dom::{H, button, checked, find, find_all, focus, tx, value_of};
+use crate::i18n::{S, t, tn};
+
+/// How the widget reaches the inbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `fetch` to the inbox.
+    Fetch,
+    /// Requests are queued for a test to answer with [`respond`].
+    Held,
+}
+
+/// A request the widget makes. Only these exist: the form, its slots, a booking, a cancellation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Req {
+    /// `GET /v1/forms/{id}`.
+    Form,
+    /// `GET /v1/forms/{id}/slots?service&from&to`.
+    Slots {
+        /// Service id.
+        service: String,
+        /// First local date, `YYYY-MM-DD`.
+        from: String,
+        /// Last local date.
+        to: String,
+    },
+    /// `POST /v1/bookings` with the envelope.
+    Book {
+        /// The envelope JSON (ciphertext and public facts only).
+        envelope: String,
+    },
+    /// `POST /v1/bookings/{reference}/cancel`.
+    Cancel {
+        /// The booking reference.
+        reference: String,
+        /// `{"code": …}`.
+        body: String,
+    },
+}
+
+/// What came back: a status and body, or no answer at all (offline, refused, CORS).
+pub type Answer = Result<(u16, String), ()>;
+
+/// The frame's parameters, from the URL fragment the loader writes.
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    /// Inbox base URL (`https://…`, no trailing slash).
+    pub inbox: String,
+    /// Form id.
+    pub form: String,
+    /// The pinned recipients, comma-separated `age1…`.
+    pub keys: String,
+    /// `data-lang`, if given.
+    pub lang: String,
+    /// The host page's origin, for `postMessage`.
+    pub host: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    Loading,
+    Broken(S),
+    Service,
+    Slot,
+    Details,
+    Consent,
+    Done,
+    Manage,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct FormConfig {
+    schema: FormSchema,
+    time_zone: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct Slots {
+    slots: Vec<Slot>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct Slot {
+    start: String,
+    end: String,
+    remaining: u32,
+}
+
+#[derive(Deserialize)]
+struct Booked {
+    reference: String,
+}
+
+#[derive(Deserialize)]
+struct ApiErrorBody {
+    error: ApiErrorCode,
+}
+
+#[derive(Deserialize)]
+struct ApiErrorCode {
+    code: String,
+}
+
+struct Confirmation {
+    reference: String,
+    code: String,
+    service: String,
+    start: String,
+    end: String,
+    ics_url: String,
+}
+
+/// The whole state of one frame.
+pub struct App {
+    root: Element,
+    transport: Transport,
+    params: Params,
+    locale: Locale,
+    recipients: Vec<Recipient>,
+    step: Step,
+    form: Option<FormConfig>,
+    service: Option<String>,
+    slots: Option<Vec<Slot>>,
+    day: Option<String>,
+    slot: Option<usize>,
+    /// What the customer typed, by field key, until the booking is accepted.
+    values: BTreeMap<String, String>,
+    field_errors: Vec<(String, FieldProblem)>,
+    sensitive_warning: bool,
+    sensitive_accepted: bool,
+    ticked: Vec<String>,
+    consent: bool,
+    alert: Option<S>,
+    busy: bool,
+    done: Option<Confirmation>,
+    held: Vec<Req>,
+    cancel_ref: String,
+}
+
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+}
+
+fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
+    APP.with(|a| a.borrow_mut().as_mut().map(f))
+}
+
+/// Starts the widget in `root`.
+pub fn mount(root: Element, params: Params, transport: Transport) {
+    let locale = choose_locale(&params.lang);
+    let (recipients, step) = match Recipient::parse_list(&params.keys) {
+        Ok(r) if !r.is_empty() && !params.form.is_empty() => (r, Step::Loading),
+        _ => (Vec::new(), Step::Broken(S::SetupError)),
+    };
+    listen(&root);
+    let app = App {
+        root,
+        transport,
+        params,
+        locale,
+        recipients,
+        step,
+        form: None,
+        service: None,
+        slots: None,
+        day: None,
+        slot: None,
+        values: BTreeMap::new(),
+        field_errors: Vec::new(),
+        sensitive_warning: false,
+        sensitive_accepted: false,
+        ticked: Vec::new(),
+        consent: false,
+        alert: None,
+        busy: false,
+        done: None,
+        held: Vec::new(),
+        cancel_ref: String::new(),
+    };
+    let broken = matches!(app.step, Step::Broken(_));
+    APP.with(|a| *a.borrow_mut() = Some(app));
+    with_app(|a| {
+        a.render(false);
+        if !broken {
+            a.send(Req::Form);
+        }
+    });
+}
+
+/// `data-lang` if it names a language the widget has, else the browser's, else English.
+fn choose_locale(lang: &str) -> Locale {
+    if let Some(l) = Locale::from_tag(lang) {
+        return l;
+    }
+    let nav = web_sys::window().map(|w| w.navigator());
+    let langs: Vec<String> = nav
+        .map(|n| n.languages().iter().filter_map(|v| v.as_string()).collect())
+        .unwrap_or_default();
+    Locale::negotiate(langs.iter().map(String::as_str))
+}
+
+fn listen(root: &Element) {
+    for kind in ["click", "submit", "change"] {
+        let cb = Closure::<dyn FnMut(Event)>::new(move |e: Event| on_event(kind, e));
+        let _ = root.add_event_listener_with_callback(kind, cb.as_ref().unchecked_ref());
+        // The root lives as long as the frame: the three listeners do too.
+        cb.forget();
+    }
+}
+
+fn on_event(kind: &str, e: Event) {
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let act = match kind {
+        "submit" => {
+            e.prevent_default();
+            target.get_attribute("data-act")
+        }
+        "click" => target
+            .closest("button[type=button][data-act]")
+            .ok()
+            .flatten()
+            .and_then(|b| b.get_attribute("data-act")),
+        _ => target.get_attribute("data-act"),
+    };
+    if let Some(act) = act {
+        with_app(|a| a.act(&act));
+    }
+}
+
+impl App {
+    fn t(&self, s: S) -> &'static str {
+        t(self.locale, s)
+    }
+
+    fn schema(&self) -> Option<&FormSchema> {
+        self.form.as_ref().map(|f| &f.schema)
+    }
+
+    fn act(&mut self, act: &str) {
+        if self.busy && act != "lang" {
+            return;
+        }
+        match act {
+            "lang" => {
+                self.read_inputs();
+                if let Some(l) = value_of(&self.root, "#k-lang").and_then(|v| Locale::from_tag(&v))
+                {
+                    self.locale = l;
+                }
+                self.render(false);
+                focus(&self.root, "#k-lang");
+            }
+            "retry-form" => {
+                self.step = Step::Loading;
+                self.render(false);
+                self.send(Req::Form);
+            }
+            "service" => {
+                let chosen = value_of(&self.root, "input[name=service]:checked");
+                match chosen {
+                    Some(s) => {
+                        if self.service.as_deref() != Some(s.as_str()) {
+                            self.slots = None;
+                            self.day = None;
+                            self.slot = None;
+                        }
+                        self.service = Some(s);
+                        self.alert = None;
+                        self.go(Step::Slot);
+                        if self.slots.is_none() {
+                            self.fetch_slots();
+                        }
+                    }
+                    None => {
+                        self.alert = Some(S::ErrRequired);
+                        self.render(false);
+                        focus(&self.root, "input[name=service]");
+                    }
+                }
+            }
+            "day" => {
+                self.day = value_of(&self.root, "#k-day");
+                self.slot = None;
+                self.render(false);
+                focus(&self.root, "#k-day");
+            }
+            "retry-slots" => self.fetch_slots(),
+            "slot" => {
+                self.slot =
+                    value_of(&self.root, "input[name=slot]:checked").and_then(|v| v.parse().ok());
+                if self.slot.is_some() {
+                    self.alert = None;
+                    self.go(Step::Details);
+                } else {
+                    self.alert = Some(S::ErrSlotMissing);
+                    self.render(false);
+                    focus(&self.root, "input[name=slot]");
+                }
+            }
+            "details" => {
+                self.read_inputs();
+                self.check_details();
+            }
+            "keep-note" => {
+                self.sensitive_accepted = true;
+                self.sensitive_warning = false;
+                self.go(Step::Consent);
+            }
+            "edit-note" => {
+                self.sensitive_warning = false;
+                self.render(false);
+                focus(&self.root, "#k-f-note");
+            }
+            "consent" | "purpose" => {
+                self.read_inputs();
+                if let Some(b) =
+                    find(&self.root, "#k-book").and_then(|b| b.dyn_into::<HtmlButtonElement>().ok())
+                {
+                    b.set_disabled(!self.consent);
+                }
+            }
+            "book" => {
+                self.read_inputs();
+                self.book();
+            }
+            "back" => {
+                self.read_inputs();
+                self.alert = None;
+                let prev = match self.step {
+                    Step::Slot | Step::Manage => Step::Service,
+                    Step::Details => Step::Slot,
+                    Step::Consent => Step::Details,
+                    _ => Step::Service,
+                };
+                self.go(prev);
+            }
+            "manage" => {
+                self.alert = None;
+                self.go(Step::Manage);
+            }
+            "cancel" => self.cancel(),
+            "copy" => self.copy_code(),
+            "restart" => {
+                self.forget_confirmation();
+                self.alert = None;
+                self.slots = None;
+                self.slot = None;
+                self.go(Step::Service);
+            }
+            _ => {}
+        }
+    }
+
+    /// Moves to `step`, renders it and moves focus to its heading.
+    fn go(&mut self, step: Step) {
+        self.step = step;
+        self.render(true);
+    }
+
+    /// Copies what is on screen in the current step into the state.
+    fn read_inputs(&mut self) {
+        match self.step {
+            Step::Details => {
+                let keys: Vec<&'static str> = self
+                    .schema()
+                    .map(|s| s.fields.iter().map(|f| f.kind.key()).collect())
+                    .unwrap_or_default();
+                for key in keys {
+                    if let Some(v) = value_of(&self.root, &format!("#k-f-{key}")) {
+                        let old = self.values.insert(key.to_owned(), v);
+                        if let Some(mut old) = old {
+                            old.zeroize();
+                        }
+                    }
+                }
+            }
+            Step::Consent => {
+                self.consent = checked(&self.root, "#k-consent");
+                self.ticked = find_all(&self.root, "input[name=purpose]")
+                    .into_iter()
+                    .filter_map(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                    .filter(|i| i.checked())
+                    .map(|i| i.value())
+                    .collect();
+            }
+            Step::Manage => {
+                self.cancel_ref = value_of(&self.root, "#k-ref").unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+
+    fn check_details(&mut self) {
+        let Some(schema) = self.form.as_ref().map(|f| &f.schema) else {
+            return;
+        };
+        match validate_fields(schema, &self.values) {
+            Ok(_) => {
+                let sensitive = schema.fields.iter().any(|f| {
+                    f.kind.is_free_text()
+                        && self
+                            .values
+                            .get(f.kind.key())
+                            .is_some_and(|v| !scan_free_text(v).is_empty())
+                });
+                self.field_errors.clear();
+                if sensitive && !self.sensitive_accepted {
+                    self.sensitive_warning = true;
+                    self.render(false);
+                    focus(&self.root, "#k-warning");
+                } else {
+                    self.alert = None;
+                    self.go(Step::Consent);
+                }
+            }
+            Err(errors) => {
+                self.field_errors = errors.0.into_iter().map(|e| (e.field, e.problem)).collect();
+                self.sensitive_warning = false;
+                self.render(false);
+                if let Some((key, _)) = self.field_errors.first() {
+                    let key = key.clone();
+                    focus(&self.root, &format!("#k-f-{key}"));
+                }
+            }
+        }
+    }
+
+    fn fetch_slots(&mut self) {
+        let (Some(service), Some(form)) = (self.service.clone(), self.form.as_ref()) else {
+            return;
+        };
+        let from = local_date_now(&form.time_zone);
+        let to = add_days(&from, 27);
+        self.slots = None;
+        self.render(false);
+        self.send(Req::Slots { service, from, to });
+    }
+
+    fn notice(&self) -> Option<Notice> {
+        self.schema().map(|s| render(s, self.locale))
+    }
+
+    fn chosen_slot(&self) -> Option<&Slot> {
+        let day = self.day.as_deref()?;
+        let tz = &self.form.as_ref()?.time_zone;
+        self.slots
+            .as_ref()?
+            .iter()
+            .filter(|s| local_date(&s.start, tz) == day)
+            .nth(self.slot?)
+    }
+
+    fn book(&mut self) {
+        if !self.consent {
+            self.render(false);
+            return;
+        }
+        let (Some(form), Some(slot), Some(notice)) =
+            (self.form.as_ref(), self.chosen_slot(), self.notice())
+        else {
+            return;
+        };
+        let schema = &form.schema;
+        let fields = match validate_fields(schema, &self.values) {
+            Ok(f) => f,
+            Err(_) => {
+                self.go(Step::Details);
+                return;
+            }
+        };
+        let ticked: Vec<&str> = self.ticked.iter().map(String::as_str).collect();
+        let now = UtcTimestamp::from_unix((js_sys::Date::now() / 1000.0) as i64);
+        let receipt = match now
+            .map(|now| ConsentReceipt::new(schema, &notice, &ticked, now, kuvert_core::VERSION))
+        {
+            Some(Ok(r)) => r,
+            _ => return,
+        };
+        let public = PublicFacts {
+            service: self.service.clone().unwrap_or_default(),
+            start: slot.start.clone(),
+            end: slot.end.clone(),
+        };
+        let booking = Booking {
+            kuvert: kuvert_core::envelope::ENVELOPE_VERSION,
+            form: schema.id.clone(),
+            public,
+            fields,
+            consent: receipt,
+        };
+        let Ok(code) = CancelCode::generate(&mut getrandom::SysRng) else {
+            self.alert = Some(S::ErrServer);
+            self.render(false);
+            return;
+        };
+        match kuvert_core::seal_with_os_rng(&self.recipients, &booking, &code) {
+            Ok(envelope) => {
+                let (start, end) = (booking.public.start.clone(), booking.public.end.clone());
+                drop(booking);
+                self.done = Some(Confirmation {
+                    reference: String::new(),
+                    code: code.display_grouped(),
+                    service: self.service.clone().unwrap_or_default(),
+                    start,
+                    end,
+                    ics_url: String::new(),
+                });
+                self.busy = true;
+                self.alert = Some(S::Sending);
+                self.render(false);
+                self.send(Req::Book {
+                    envelope: envelope.to_json(),
+                });
+            }
+            Err(kuvert_core::age::SealError::TooLarge { .. }) => {
+                self.alert = Some(S::ErrTooLarge);
+                self.render(false);
+            }
+            Err(_) => {
+                self.alert = Some(S::ErrServer);
+                self.render(false);
+            }
+        }
+    }
+
+    fn cancel(&mut self) {
+        self.read_inputs();
+        let reference = self.cancel_ref.trim().to_ascii_uppercase();
+        let code = value_of(&self.root, "#k-code-in").unwrap_or_default();
+        let Ok(code) = CancelCode::parse(&code) else {
+            self.alert = Some(S::CancelBadCode);
+            self.render(false);
+            focus(&self.root, "#k-code-in");
+            return;
+        };
+        let valid_ref = !reference.is_empty()
+            && reference.len() <= 32
+            && reference
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !valid_ref {
+            self.alert = Some(S::CancelNotFound);
+            self.render(false);
+            focus(&self.root, "#k-ref");
+            return;
+        }
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            code: &'a str,
+        }
+        let grouped = code.display_grouped();
+        let body = serde_json::to_string(&Body { code: &grouped }).unwrap_or_default();
+        self.busy = true;
+        self.alert = Some(S::Sending);
+        self.render(false);
+        self.send(Req::Cancel { reference, body });
+    }
+
+    fn copy_code(&mut self) {
+        let Some(code) = self.done.as_ref().map(|d| d.code.clone()) else {
+            return;
+        };
+        let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+        let status = find(&self.root, "#k-copy-status");
+        let (copied, failed) = (self.t(S::Copied), self.t(S::CopyFailed));
+        let Some(clipboard) = clipboard else { return };
+        let promise = clipboard.write_text(&code);
+        wasm_bindgen_futures::spawn_local(async move {
+            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            if let Some(s) = status {
+                s.set_text_content(Some(if ok { copied } else { failed }));
+            }
+        });
+    }
+
+    fn forget_confirmation(&mut self) {
+        if let Some(mut d) = self.done.take() {
+            d.code.zeroize();
+            if !d.ics_url.is_empty() {
+                let _ = web_sys::Url::revoke_object_url(&d.ics_url);
+            }
+        }
+    }
+
+    /// Forgets everything the customer typed: after the inbox has accepted the booking.
+    fn forget_plaintext(&mut self) {
+        for v in self.values.values_mut() {
+            v.zeroize();
+        }
+        self.values.clear();
+        self.ticked.clear();
+        self.consent = false;
+        self.sensitive_accepted = false;
+        for input in find_all(&self.root, "input, textarea") {
+            if let Some(i) = input.dyn_ref::<web_sys::HtmlInputElement>() {
+                i.set_value("");
+            } else if let Some(t) = input.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                t.set_value("");
+            }
+        }
+    }
+
+    // --- network --------------------------------------------------------------------------
+
+    fn send(&mut self, req: Req) {
+        match self.transport {
+            Transport::Held => self.held.push(req),
+            Transport::Fetch => {
+                let inbox = self.params.inbox.clone();
+                let form = self.params.form.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let answer = fetch(&inbox, &form, &req).await;
+                    with_app(|a| a.on_answer(req, answer));
+                });
+            }
+        }
+    }
+
+    fn on_answer(&mut self, req: Req, answer: Answer) {
+        match req {
+            Req::Form => match answer {
+                Ok((200, body)) => match serde_json::from_str::<FormConfig>(&body) {
+                    Ok(cfg) => {
+                        if cfg.schema.services.len() == 1 {
+                            self.service = Some(cfg.schema.services[0].id.clone());
+                        }
+                        self.form = Some(cfg);
+                        self.step = Step::Service;
+                        self.render(false);
+                    }
+                    Err(_) => self.broken(S::ErrLoad),
+                },
+                _ => self.broken(S::ErrLoad),
+            },
+            Req::Slots { service, .. } => {
+                if self.service.as_deref() != Some(service.as_str()) {
+                    return;
+                }
+                match answer {
+                    Ok((200, body)) => match serde_json::from_str::<Slots>(&body) {
+                        Ok(s) => {
+                            let slots: Vec<Slot> =
+                                s.slots.into_iter().filter(|s| s.remaining > 0).collect();
+                            let tz = self
+                                .form
+                                .as_ref()
+                                .map(|f| f.time_zone.clone())
+                                .unwrap_or_default();
+                            let days = days_of(&slots, &tz);
+                            if self.day.as_ref().is_none_or(|d| !days.contains(d)) {
+                                self.day = days.first().cloned();
+                                self.slot = None;
+                            }
+                            self.slots = Some(slots);
+                        }
+                        Err(_) => self.alert = Some(S::ErrServer),
+                    },
+                    Ok((429, _)) => self.alert = Some(S::ErrRateLimited),
+                    Ok(_) => self.alert = Some(S::ErrServer),
+                    Err(()) => self.alert = Some(S::ErrOffline),
+                }
+                if self.step == Step::Slot {
+                    self.render(false);
+                }
+            }
+            Req::Book { .. } => {
+                self.busy = false;
+                match answer {
+                    Ok((201, body)) => {
+                        let reference = serde_json::from_str::<Booked>(&body)
+                            .map(|b| b.reference)
+                            .unwrap_or_default();
+                        self.booked(reference);
+                    }
+                    Ok((409, _)) => self.slot_taken(),
+                    Ok((422, body)) if error_code(&body).as_deref() == Some("not_a_slot") => {
+                        self.slot_taken()
+                    }
+                    Ok((status, _)) => {
+                        self.forget_confirmation();
+                        self.alert = Some(match status {
+                            413 => S::ErrTooLarge,
+                            429 => S::ErrRateLimited,
+                            _ => S::ErrServer,
+                        });
+                        self.render(false);
+                        focus(&self.root, "#k-alert");
+                    }
+                    Err(()) => {
+                        self.forget_confirmation();
+                        self.alert = Some(S::ErrOffline);
+                        self.render(false);
+                        focus(&self.root, "#k-alert");
+                    }
+                }
+            }
+            Req::Cancel { .. } => {
+                self.busy = false;
+                match answer {
+                    Ok((204, _)) => {
+                        self.alert = None;
+                        self.cancel_ref.clear();
+                        self.go(Step::Cancelled);
+                        return;
+                    }
+                    Ok((404, _)) => self.alert = Some(S::CancelNotFound),
+                    Ok((400, _)) => self.alert = Some(S::CancelBadCode),
+                    Ok((429, _)) => self.alert = Some(S::ErrRateLimited),
+                    Ok(_) => self.alert = Some(S::ErrServer),
+                    Err(()) => self.alert = Some(S::ErrOffline),
+                }
+                self.render(false);
+                focus(&self.root, "#k-alert");
+            }
+        }
+    }
+
+    fn broken(&mut self, why: S) {
+        self.step = Step::Broken(why);
+        self.render(false);
+    }
+
+    fn slot_taken(&mut self) {
+        self.forget_confirmation();
+        self.slot = None;
+        self.alert = Some(S::ErrTaken);
+        self.step = Step::Slot;
+        self.fetch_slots();
+        focus(&self.root, "#k-alert");
+    }
+
+    fn booked(&mut self, reference: String) {
+        self.forget_plaintext();
+        let name = self.service_name(self.service.as_deref().unwrap_or_default());
+        let business = self
+            .schema()
+            .map(|s| s.controller.name.clone())
+            .unwrap_or_default();
+        if let Some(d) = self.done.as_mut() {
+            d.reference = reference;
+            d.ics_url = ics_url(&d.reference, &d.start, &d.end, &name, &business);
+            post_to_host(
+                &self.params.host,
+                &[
+                    ("kuvert", "booked"),
+                    ("reference", &d.reference),
+                    ("service", &d.service),
+                    ("start", &d.start),
+                ],
+            );
+        }
+        self.alert = None;
+        self.slots = None;
+        self.go(Step::Done);
+    }
+
+    fn service_name(&self, id: &str) -> String {
+        self.schema()
+            .and_then(|s| s.service(id))
+            .map(|s| s.name.get(self.locale).to_owned())
+            .unwrap_or_default()
+    }
+
+    // --- rendering ------------------------------------------------------------------------
+
+    /// Draws the current step. With `move_focus`, focus goes to the step's heading, so screen
+    /// readers announce where the customer now is.
+    fn render(&mut self, move_focus: bool) {
+        let d = crate::dom::doc();
+        if let Some(html) = d.document_element() {
+            let _ = html.set_attribute("lang", self.locale.code());
+        }
+        d.set_title(self.t(S::Title));
+        let header = H::new("header")
+            .c(tx("h1", self.t(S::Title)))
+            .c(self.language_picker());
+        let main = match self.step.clone() {
+            Step::Loading => H::new("section").c(tx("p", self.t(S::Loading))
+                .a("role", "status")
+                .a("class", "k-status")),
+            Step::Broken(why) => H::new("section")
+                .c(tx("p", self.t(why))
+                    .a("role", "alert")
+                    .a("class", "k-alert"))
+                .c_opt((why == S::ErrLoad).then(|| button("retry-form", self.t(S::TryAgain)))),
+            Step::Service => self.render_service(),
+            Step::Slot => self.render_slot(),
+            Step::Details => self.render_details(),
+            Step::Consent => self.render_consent(),
+            Step::Done => self.render_done(),
+            Step::Manage => self.render_manage(),
+            Step::Cancelled => H::new("section")
+                .c(heading(self.t(S::StepManage)))
+                .c(tx("p", self.t(S::Cancelled)).a("role", "status"))
+                .c(button("restart", self.t(S::NewBooking))),
+        };
+        self.root.set_text_content(None);
+        let _ = self.root.append_child(&header.0);
+        let _ = self.root.append_child(&H::new("main").c(main).0);
+        if move_focus {
+            focus(&self.root, "h2");
+        }
+    }
+
+    fn language_picker(&self) -> H {
+        let mut select = H::new("select").a("id", "k-lang").a("data-act", "lang");
+        for (l, name) in [
+            (Locale::En, "English"),
+            (Locale::Nl, "Nederlands"),
+            (Locale::Sv, "Svenska"),
+            (Locale::De, "Deutsch"),
+        ] {
+            select = select.c(H::new("option")
+                .a("value", l.code())
+                .a("lang", l.code())
+                .a_if(l == self.locale, "selected", "")
+                .t(name));
+        }
+        H::new("div")
+            .a("class", "k-lang")
+            .c(tx("label", self.t(S::Language)).a("for", "k-lang"))
+            .c(select)
+    }
+
+    fn alert_box(&self) -> Option<H> {
+        self.alert.map(|s| {
+            let role = if s == S::Sending { "status" } else { "alert" };
+            tx("p", self.t(s))
+                .a("id", "k-alert")
+                .a("role", role)
+                .a("tabindex", "-1")
+                .a(
+                    "class",
+                    if role == "alert" {
+                        "k-alert"
+                    } else {
+                        "k-status"
+                    },
+                )
+        })
+    }
+
+    fn render_service(&self) -> H {
+        let Some(schema) = self.schema() else {
+            return H::new("section");
+        };
+        let mut set = H::new("fieldset").c(tx("legend", self.t(S::Service)));
+        for s in &schema.services {
+            let id = format!("k-s-{}", s.id);
+            set = set.c(H::new("div")
+                .a("class", "k-choice")
+                .c(H::new("input")
+                    .a("type", "radio")
+                    .a("name", "service")
+                    .a("id", &id)
+                    .a("value", &s.id)
+                    .a_if(self.service.as_deref() == Some(&s.id), "checked", ""))
+                .c(H::new("label")
+                    .a("for", &id)
+                    .t(s.name.get(self.locale))
+                    .c(tx("span", &tn(self.locale, S::Minutes, s.duration_minutes))
+                        .a("class", "k-muted"))));
+        }
+        H::new("form")
+            .a("data-act", "service")
+            .a("novalidate", "")
+            .c(heading(self.t(S::StepService)))
+            .c(set)
+            .c_opt(self.alert_box())
+            .c(H::new("div")
+                .a("class", "k-actions")
+                .c(tx("button", self.t(S::Continue)).a("type", "submit")))
+            .c(H::new("p")
+                .a("class", "k-manage")
+                .c(button("manage", self.t(S::Manage)).a("class", "k-link")))
+    }
+
+    fn render_slot(&self) -> H {
+        let mut form = H::new("form")
+            .a("data-act", "slot")
+            .a("novalidate", "")
+            .c(heading(self.t(S::StepSlot)))
+            .c(tx(
+                "p",
+                &self.service_name(self.service.as_deref().unwrap_or_default()),
+            )
+            .a("class", "k-muted"))
+            .c_opt(self.alert_box());
+        let tz = self
+            .form
+            .as_ref()
+            .map(|f| f.time_zone.clone())
+            .unwrap_or_default();
+        let capacity = self
+            .schema()
+            .and_then(|s| s.service(self.service.as_deref().unwrap_or_default()))
+            .map_or(1, |s| s.capacity);
+        match &self.slots {
+            None if self.alert.is_some() && self.alert != Some(S::ErrTaken) => {
+                form = form.c(button("retry-slots", self.t(S::TryAgain)));
+            }
+            None => {
+                form = form.c(tx("p", self.t(S::Loading)).a("role", "status"));
+            }
+            Some(slots) if slots.is_empty() => {
+                form = form.c(tx("p", self.t(S::NoSlots)).a("role", "status"));
+            }
+            Some(slots) => {
+                let days = days_of(slots, &tz);
+                let mut select = H::new("select").a("id", "k-day").a("data-act", "day");
+                for day in &days {
+                    let label = format_time(
+                        &format!("{day}T12:00:00Z"),
+                        self.locale,
+                        "UTC",
+                        &[("weekday", "long"), ("day", "numeric"), ("month", "long")],
+                    );
+                    select = select.c(H::new("option")
+                        .a("value", day)
+                        .a_if(self.day.as_ref() == Some(day), "selected", "")
+                        .t(&label));
+                }
+                let mut times = H::new("fieldset").c(tx("legend", self.t(S::Time)));
+                let day = self.day.clone().unwrap_or_default();
+                for (i, s) in slots
+                    .iter()
+                    .filter(|s| local_date(&s.start, &tz) == day)
+                    .enumerate()
+                {
+                    let id = format!("k-t-{i}");
+                    let mut label = format_time(
+                        &s.start,
+                        self.locale,
+                        &tz,
+                        &[("hour", "2-digit"), ("minute", "2-digit")],
+                    );
+                    if capacity > 1 {
+                        label.push_str(" · ");
+                        label.push_str(&tn(self.locale, S::Places, s.remaining));
+                    }
+                    times = times.c(H::new("div")
+                        .a("class", "k-choice")
+                        .c(H::new("input")
+                            .a("type", "radio")
+                            .a("name", "slot")
+                            .a("id", &id)
+                            .a("value", &i.to_string())
+                            .a_if(self.slot == Some(i), "checked", ""))
+                        .c(tx("label", &label).a("for", &id)));
+                }
+                form = form
+                    .c(H::new("div")
+                        .a("class", "k-field")
+                        .c(tx("label", self.t(S::Date)).a("for", "k-day"))
+                        .c(select))
+                    .c(times);
+            }
+        }
+        form.c(actions(
+            self.t(S::Back),
+            tx("button", self.t(S::Continue)).a("type", "submit"),
+        ))
+    }
+
+    fn render_details(&self) -> H {
+        let Some(schema) = self.schema() else {
+            return H::new("section");
+        };
+        let mut form = H::new("form")
+            .a("data-act", "details")
+            .a("novalidate", "")
+            .c(heading(self.t(S::StepDetails)));
+        if !self.field_errors.is_empty() {
+            form = form.c(tx("p", self.t(S::ErrorsSummary))
+                .a("role", "alert")
+                .a("class", "k-alert"));
+        }
+        for f in &schema.fields {
+            let key = f.kind.key();
+            let id = format!("k-f-{key}");
+            let purpose_id = format!("k-p-{key}");
+            let error_id = format!("k-e-{key}");
+            let problem = self
+                .field_errors
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, p)| *p);
+            let described = if problem.is_some() {
+                format!("{purpose_id} {error_id}")
+            } else {
+                purpose_id.clone()
+            };
+            let value = self.values.get(key).cloned().unwrap_or_default();
+            let input = if f.kind == FieldKind::Note {
+                H::new("textarea").a("rows", "3").t(&value)
+            } else {
+                let (ty, auto) = match f.kind {
+                    FieldKind::Name => ("text", "name"),
+                    FieldKind::Email => ("email", "email"),
+                    FieldKind::Phone => ("tel", "tel"),
+                    FieldKind::PartySize => ("number", "off"),
+                    FieldKind::DateOfBirth => ("date", "bday"),
+                    FieldKind::PostalCode => ("text", "postal-code"),
+                    FieldKind::Note => ("text", "off"),
+                };
+                H::new("input")
+                    .a("type", ty)
+                    .a("autocomplete", auto)
+                    .a("value", &value)
+                    .a_if(f.kind == FieldKind::PartySize, "min", "1")
+                    .a_if(f.kind == FieldKind::PartySize, "max", "99")
+            };
+            let input = input
+                .a("id", &id)
+                .a("name", key)
+                .a("maxlength", &f.max_length().to_string())
+                .a("aria-describedby", &described)
+                .a_if(f.required, "aria-required", "true")
+                .a_if(problem.is_some(), "aria-invalid", "true");
+            let need = if f.required { S::Required } else { S::Optional };
+            form = form.c(H::new("div")
+                .a("class", "k-field")
+                .c(H::new("label")
+                    .a("for", &id)
+                    .t(field_label(f.kind, self.locale))
+                    .c(tx("span", &format!(" ({})", self.t(need))).a("class", "k-muted")))
+                .c(tx("p", f.purpose.get(self.locale))
+                    .a("id", &purpose_id)
+                    .a("class", "k-purpose"))
+                .c(input)
+                .c_opt(problem.map(|p| {
+                    tx("p", &self.problem_text(p))
+                        .a("id", &error_id)
+                        .a("class", "k-error")
+                })));
+        }
+        if self.sensitive_warning {
+            form = form.c(H::new("div")
+                .a("class", "k-warning")
+                .a("id", "k-warning")
+                .a("tabindex", "-1")
+                .c(tx("p", self.t(S::WarnSensitive)).a("role", "alert"))
+                .c(H::new("div")
+                    .a("class", "k-actions")
+                    .c(button("edit-note", self.t(S::EditNote)))
+                    .c(button("keep-note", self.t(S::KeepNote)))));
+        }
+        form.c(actions(
+            self.t(S::Back),
+            tx("button", self.t(S::Continue)).a("type", "submit"),
+        ))
+    }
+
+    fn problem_text(&self, p: FieldProblem) -> String {
+        let l = self.locale;
+        match p {
+            FieldProblem::Required => t(l, S::ErrRequired).to_owned(),
+            FieldProblem::TooLong { max } => tn(l, S::ErrTooLong, max),
+            FieldProblem::InvalidEmail => t(l, S::ErrEmail).to_owned(),
+            FieldProblem::InvalidPhone => t(l, S::ErrPhone).to_owned(),
+            FieldProblem::InvalidNumber { max, .. } => tn(l, S::ErrNumber, max),
+            FieldProblem::InvalidDate => t(l, S::ErrDate).to_owned(),
+            FieldProblem::ControlCharacters => t(l, S::ErrControl).to_owned(),
+            _ => t(l, S::ErrUnknown).to_owned(),
+        }
+    }
+
+    fn when(&self, start: &str, end: &str) -> String {
+        let tz = self
+            .form
+            .as_ref()
+            .map(|f| f.time_zone.as_str())
+            .unwrap_or("UTC");
+        let day = format_time(
+            start,
+            self.locale,
+            tz,
+            &[
+                ("weekday", "long"),
+                ("day", "numeric"),
+                ("month", "long"),
+                ("hour", "2-digit"),
+                ("minute", "2-digit"),
+            ],
+        );
+        let until = format_time(
+            end,
+            self.locale,
+            tz,
+            &[("hour", "2-digit"), ("minute", "2-digit")],
+        );
+        format!("{day}–{until}")
+    }
+
+    fn render_consent(&self) -> H {
+        let (Some(schema), Some(notice)) = (self.schema(), self.notice()) else {
+            return H::new("section");
+        };
+        let when = self
+            .chosen_slot()
+            .map(|s| self.when(&s.start, &s.end))
+            .unwrap_or_default();
+        let summary = H::new("dl")
+            .a("class", "k-summary")
+            .c(tx("dt", self.t(S::Service)))
+            .c(tx(
+                "dd",
+                &self.service_name(self.service.as_deref().unwrap_or_default()),
+            ))
+            .c(tx("dt", self.t(S::When)))
+            .c(tx("dd", &when));
+        let mut text = H::new("section")
+            .a("class", "k-notice")
+            .a("aria-labelledby", "k-notice-title")
+            .c(tx("h3", &notice.title).a("id", "k-notice-title"));
+        for s in &notice.sections {
+            text = text.c(tx("h4", &s.heading));
+            for p in &s.paragraphs {
+                text = text.c(tx("p", p));
+            }
+            if !s.items.is_empty() {
+                text = text.c(H::new("ul").cs(s.items.iter().map(|i| tx("li", i))));
+            }
+        }
+        let required = H::new("div")
+            .a("class", "k-choice k-consent")
+            .c(H::new("input")
+                .a("type", "checkbox")
+                .a("id", "k-consent")
+                .a("data-act", "consent")
+                .a("aria-required", "true")
+                .a_if(self.consent, "checked", ""))
+            .c(tx("label", self.t(S::ConsentRequired)).a("for", "k-consent"));
+        let optional = (!schema.optional_purposes.is_empty()).then(|| {
+            let mut set = H::new("fieldset").c(tx("legend", self.t(S::OptionalLegend)));
+            for o in &schema.optional_purposes {
+                let id = format!("k-o-{}", o.id);
+                set = set.c(H::new("div")
+                    .a("class", "k-choice")
+                    .c(H::new("input")
+                        .a("type", "checkbox")
+                        .a("name", "purpose")
+                        .a("id", &id)
+                        .a("value", &o.id)
+                        .a("data-act", "purpose")
+                        .a_if(self.ticked.contains(&o.id), "checked", ""))
+                    .c(tx("label", o.description.get(self.locale)).a("for", &id)));
+            }
+            set
+        });
+        let book = tx("button", self.t(S::Book))
+            .a("type", "submit")
+            .a("id", "k-book")
+            .a_if(!self.consent || self.busy, "disabled", "");
+        H::new("form")
+            .a("data-act", "book")
+            .a("novalidate", "")
+            .c(heading(self.t(S::StepNotice)))
+            .c(summary)
+            .c(text)
+            .c(required)
+            .c_opt(optional)
+            .c_opt(self.alert_box())
+            .c(actions(self.t(S::Back), book))
+    }
+
+    fn render_done(&self) -> H {
+        let Some(d) = self.done.as_ref() else {
+            return H::new("section");
+        };
+        H::new("section")
+            .c(heading(self.t(S::StepDone)))
+            .c(H::new("dl")
+                .a("class", "k-summary")
+                .c(tx("dt", self.t(S::Reference)))
+                .c(tx("dd", &d.reference).a("id", "k-reference"))
+                .c(tx("dt", self.t(S::Service)))
+                .c(tx("dd", &self.service_name(&d.service)))
+                .c(tx("dt", self.t(S::When)))
+                .c(tx("dd", &self.when(&d.start, &d.end))))
+            .c(H::new("p").c(tx("a", self.t(S::Ics))
+                .a("href", &d.ics_url)
+                .a("id", "k-ics")
+                .a("download", &format!("booking-{}.ics", d.reference))))
+            .c(tx("h3", self.t(S::CodeLabel)))
+            .c(H::new("p")
+                .a("class", "k-code")
+                .c(tx("code", &d.code).a("id", "k-code"))
+                .c(button("copy", self.t(S::Copy))))
+            .c(tx("p", self.t(S::CodeHelp)).a("class", "k-muted"))
+            .c(H::new("p").a("id", "k-copy-status").a("role", "status"))
+            .c(button("restart", self.t(S::NewBooking)))
+    }
+
+    fn render_manage(&self) -> H {
+        H::new("form")
+            .a("data-act", "cancel")
+            .a("novalidate", "")
+            .c(heading(self.t(S::StepManage)))
+            .c_opt(self.alert_box())
+            .c(H::new("div")
+                .a("class", "k-field")
+                .c(tx("label", self.t(S::Reference)).a("for", "k-ref"))
+                .c(H::new("input")
+                    .a("id", "k-ref")
+                    .a("autocomplete", "off")
+                    .a("autocapitalize", "characters")
+                    .a("spellcheck", "false")
+                    .a("maxlength", "32")
+                    .a("value", &self.cancel_ref)))
+            .c(H::new("div")
+                .a("class", "k-field")
+                .c(tx("label", self.t(S::CodeLabel)).a("for", "k-code-in"))
+                .c(H::new("input")
+                    .a("id", "k-code-in")
+                    .a("autocomplete", "off")
+                    .a("autocapitalize", "characters")
+                    .a("spellcheck", "false")
+                    .a("maxlength", "40")))
+            .c(actions(
+                self.t(S::Back),
+                tx("button", self.t(S::CancelBooking)).a("type", "submit"),
+            ))
+    }
+}
+
+fn heading(text: &str) -> H {
+    tx("h2", text).a("tabindex", "-1")
+}
+
+fn actions(back: &str, primary: H) -> H {
+    H::new("div")
+        .a("class", "k-actions")
+        .c(button("back", back).a("class", "k-secondary"))
+        .c(primary)
+}
+
+fn error_code(body: &str) -> Option<String> {
+    serde_json::from_str::<ApiErrorBody>(body)
+        .ok()
+        .map(|b| b.error.code)
+}
+
+// --- time ------------------------------------------------------------------------------------
+
+fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o
+}
+
+/// `utc` (`YYYY-MM-DDTHH:MM:SSZ`) shown in `locale` in the business's `tz`.
+fn format_time(utc: &str, locale: Locale, tz: &str, parts: &[(&str, &str)]) -> String {
+    let mut pairs = vec![("timeZone", tz)];
+    pairs.extend_from_slice(parts);
+    let date = js_sys::Date::new(&JsValue::from_str(utc));
+    date.to_locale_string(locale.code(), &options(&pairs))
+        .into()
+}
+
+/// The local date (`YYYY-MM-DD`) of `utc` in `tz`.
+fn local_date(utc: &str, tz: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(utc));
+    local_date_of(&date, tz)
+}
+
+fn local_date_of(date: &js_sys::Date, tz: &str) -> String {
+    // en-CA writes dates as YYYY-MM-DD.
+    date.to_locale_date_string(
+        "en-CA",
+        &options(&[
+            ("timeZone", tz),
+            ("year", "numeric"),
+            ("month", "2-digit"),
+            ("day", "2-digit"),
+        ]),
+    )
+    .into()
+}
+
+fn local_date_now(tz: &str) -> String {
+    local_date_of(&js_sys::Date::new_0(), tz)
+}
+
+/// `date` (`YYYY-MM-DD`) plus `days`.
+fn add_days(date: &str, days: u32) -> String {
+    let d = js_sys::Date::new(&JsValue::from_str(&format!("{date}T12:00:00Z")));
+    let next = js_sys::Date::new(&JsValue::from_f64(
+        d.get_time() + f64::from(days) * 86_400_000.0,
+    ));
+    let iso: String = next.to_iso_string().into();
+    iso.get(..10).unwrap_or(date).to_owned()
+}
+
+fn days_of(slots: &[Slot], tz: &str) -> Vec<String> {
+    let mut days: Vec<String> = Vec::new();
+    for s in slots {
+        let d = local_date(&s.start, tz);
+        if days.last() != Some(&d) {
+            days.push(d);
+        }
+    }
+    days.dedup();
+    days
+}
+
+// --- output ----------------------------------------------------------------------------------
+
+/// An `.ics` file for the appointment (RFC 5545), made in the browser. It holds the reference,
+/// the service and the business, never the customer's details.
+pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business: &str) -> String {
+    let compact = |s: &str| s.replace(['-', ':'], "");
+    let escape = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace(';', "\\;")
+            .replace(',', "\\,")
+            .replace(['\r', '\n'], " ")
+    };
+    let now = UtcTimestamp::from_unix((js_sys::Date::now() / 1000.0) as i64)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| start.to_owned());
+    [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Kuvert//Booking widget//EN",
+        "BEGIN:VEVENT",
+        &format!("UID:{reference}@kuvert"),
+        &format!("DTSTAMP:{}", compact(&now)),
+        &format!("DTSTART:{}", compact(start)),
+        &format!("DTEND:{}", compact(end)),
+        &format!("SUMMARY:{} ({})", escape(service), escape(business)),
+        &format!("DESCRIPTION:{reference}"),
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    .join("\r\n")
+}
+
+fn ics_url(reference: &str, start: &str, end: &str, service: &str, business: &str) -> String {
+    let text = ics_text(reference, start, end, service, business);
+    let parts = js_sys::Array::of1(&JsValue::from_str(&text));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("text/calendar");
+    web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)
+        .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
+        .unwrap_or_default()
+}
+
+/// Posts a message of string fields to the host page — only ever non-personal facts.
+pub fn post_to_host(host: &str, fields: &[(&str, &str)]) {
+    if host.is_empty() {
+        return;
+    }
+    let Some(w) = web_sys::window() else { return };
+    let Ok(parent) = w.parent() else { return };
+    let Some(parent) = parent else { return };
+    let msg = options(fields);
+    let _ = parent.post_message(&msg, host);
+}
+
+async fn fetch(inbox: &str, form: &str, req: &Req) -> Answer {
+    use wasm_bindgen_futures::JsFuture;
+    let init = web_sys::RequestInit::new();
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
+    init.set_mode(web_sys::RequestMode::Cors);
+    let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
+    let url = match req {
+        Req::Form => format!("{inbox}/v1/forms/{}", enc(form)),
+        Req::Slots { service, from, to } => format!(
+            "{inbox}/v1/forms/{}/slots?service={}&from={}&to={}",
+            enc(form),
+            enc(service),
+            enc(from),
+            enc(to)
+        ),
+        Req::Book { envelope } => {
+            init.set_method("POST");
+            init.set_body(&JsValue::from_str(envelope));
+            format!("{inbox}/v1/bookings")
+        }
+        Req::Cancel { reference, body } => {
+            init.set_method("POST");
+            init.set_body(&JsValue::from_str(body));
+            format!("{inbox}/v1/bookings/{}/cancel", enc(reference))
+        }
+    };
+    if matches!(req, Req::Book { .. } | Req::Cancel { .. }) {
+        let headers = web_sys::Headers::new().map_err(|_| ())?;
+        headers
+            .set("content-type", "application/json")
+            .map_err(|_| ())?;
+        init.set_headers(&headers);
+    }
+    let w = web_sys::window().ok_or(())?;
+    let resp = JsFuture::from(w.fetch_with_str_and_init(&url, &init))
+        .await
+        .map_err(|_| ())?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| ())?;
+    let status = resp.status();
+    let text = JsFuture::from(resp.text().map_err(|_| ())?)
+        .await
+        .map_err(|_| ())?;
+    Ok((status, text.as_string().unwrap_or_default()))
+}
+
+// --- test hooks ------------------------------------------------------------------------------
+
+/// Answers the oldest held request (tests only; see [`Transport::Held`]). Returns the request.
+pub fn respond(answer: Answer) -> Option<Req> {
+    let req = with_app(|a| {
+        if a.held.is_empty() {
+            None
+        } else {
+            Some(a.held.remove(0))
+        }
+    })
+    .flatten()?;
+    with_app(|a| a.on_answer(req.clone(), answer));
+    Some(req)
+}
+
+/// The requests waiting for an answer (tests only).
+pub fn held() -> Vec<Req> {
+    with_app(|a| a.held.clone()).unwrap_or_default()
+}

@@ -1,0 +1,119 @@
+//! A few DOM helpers. Everything is built with `createElement`, attributes and `textContent`:
+//! no `innerHTML`, so the frame works under `require-trusted-types-for 'script'` and nothing
+//! typed or configured can ever become markup.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+
+/// The frame's document. The widget only runs in a window.
+pub fn doc() -> Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("the widget runs in a document")
+}
+
+/// An element under construction.
+pub struct H(pub Element);
+
+impl H {
+    /// A new `<tag>`.
+    pub fn new(tag: &str) -> H {
+        H(doc().create_element(tag).expect("valid tag name"))
+    }
+
+    /// Sets an attribute.
+    pub fn a(self, name: &str, value: &str) -> H {
+        let _ = self.0.set_attribute(name, value);
+        self
+    }
+
+    /// Sets an attribute when `on`.
+    pub fn a_if(self, on: bool, name: &str, value: &str) -> H {
+        if on { self.a(name, value) } else { self }
+    }
+
+    /// Appends text.
+    pub fn t(self, text: &str) -> H {
+        let _ = self.0.append_with_str_1(text);
+        self
+    }
+
+    /// Appends a child.
+    pub fn c(self, child: H) -> H {
+        let _ = self.0.append_child(&child.0);
+        self
+    }
+
+    /// Appends the child if there is one.
+    pub fn c_opt(self, child: Option<H>) -> H {
+        match child {
+            Some(c) => self.c(c),
+            None => self,
+        }
+    }
+
+    /// Appends every child.
+    pub fn cs(self, children: impl IntoIterator<Item = H>) -> H {
+        for c in children {
+            let _ = self.0.append_child(&c.0);
+        }
+        self
+    }
+}
+
+/// `<tag>text</tag>`.
+pub fn tx(tag: &str, text: &str) -> H {
+    H::new(tag).t(text)
+}
+
+/// A `<button type="button" data-act="…">`.
+pub fn button(act: &str, label: &str) -> H {
+    H::new("button")
+        .a("type", "button")
+        .a("data-act", act)
+        .t(label)
+}
+
+/// The first element under `root` matching `selector`.
+pub fn find(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).ok().flatten()
+}
+
+/// Every element under `root` matching `selector`.
+pub fn find_all(root: &Element, selector: &str) -> Vec<Element> {
+    let mut out = Vec::new();
+    if let Ok(list) = root.query_selector_all(selector) {
+        for i in 0..list.length() {
+            if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// The value of the input, select or textarea matching `selector`, if any.
+pub fn value_of(root: &Element, selector: &str) -> Option<String> {
+    let e = find(root, selector)?;
+    if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
+        return Some(i.value());
+    }
+    if let Some(t) = e.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        return Some(t.value());
+    }
+    e.dyn_ref::<web_sys::HtmlSelectElement>().map(|s| s.value())
+}
+
+/// Whether the checkbox or radio matching `selector` is checked.
+pub fn checked(root: &Element, selector: &str) -> bool {
+    find(root, selector)
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+        .is_some_and(|i| i.checked())
+}
+
+/// Moves focus to the element matching `selector`.
+pub fn focus(root: &Element, selector: &str) {
+    if let Some(e) = find(root, selector).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+        let _ = e.focus();
+    }
+}

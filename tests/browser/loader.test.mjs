@@ -1,0 +1,144 @@
+// Loader and frame in a real browser (issue 3): the iframe is cross-origin, the fragment
+// carries the keys, the height follows the content, messages from other origins are
+// ignored, and `kuvert:booked` carries no personal data. Plus one whole booking whose
+// envelope the native key tool opens.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, launch, staffOpen, DEMO_PUBLIC } from './harness.mjs';
+
+let stack;
+let browser;
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function open(attrs = {}, opts = {}) {
+  const context = await browser.newContext(opts);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  const requests = [];
+  page.on('request', (r) => requests.push(r));
+  await page.goto(stack.page({ path: `/p${Math.random().toString(36).slice(2)}`, attrs }));
+  const frame = page.frameLocator('iframe');
+  return { context, page, frame, problems, requests };
+}
+
+/** Drives the form to the confirmation; returns the event detail the host page saw. */
+async function book(page, frame, { name, phone, note }) {
+  await page.evaluate(() => {
+    window.__booked = new Promise((ok) => document.addEventListener('kuvert:booked', (e) => ok(e.detail)));
+  });
+  await frame.getByLabel(/Haircut/).check();
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByRole('radio').first().check();
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByLabel(/^Name/).fill(name);
+  await frame.getByLabel(/^Phone/).fill(phone);
+  if (note) await frame.getByLabel(/^Note/).fill(note);
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByLabel(/I have read/).check();
+  await frame.getByRole('button', { name: 'Book' }).click();
+  await frame.getByRole('heading', { name: 'Your booking is confirmed' }).waitFor();
+  return page.evaluate(() => window.__booked);
+}
+
+test('the frame is cross-origin and the keys travel only in the fragment', async () => {
+  const { context, page, frame, problems, requests } = await open();
+  await frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  const src = await page.locator('iframe').getAttribute('src');
+  const url = new URL(src);
+  assert.equal(url.origin, stack.inboxUrl, 'the frame comes from the widget origin');
+  assert.notEqual(url.origin, new URL(page.url()).origin);
+  assert.equal(url.search, '', 'nothing in the query string');
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  assert.equal(fragment.get('keys'), DEMO_PUBLIC);
+  assert.equal(fragment.get('form'), 'salon');
+  // The host page cannot reach into the frame.
+  const reach = await page.evaluate(() => {
+    const f = document.querySelector('iframe');
+    let doc = 'readable';
+    try { doc = f.contentWindow.document ? 'readable' : 'null'; } catch { doc = 'blocked'; }
+    return { contentDocument: f.contentDocument === null, doc };
+  });
+  assert.deepEqual(reach, { contentDocument: true, doc: 'blocked' });
+  for (const r of requests) {
+    assert.ok(!r.url().includes('age1'), `a request URL carries a key: ${r.url()}`);
+    assert.ok(!r.url().includes('#'), `a request URL carries a fragment: ${r.url()}`);
+    const origin = new URL(r.url()).origin;
+    assert.ok([stack.inboxUrl, stack.hostOrigin].includes(origin), `request to a third origin: ${r.url()}`);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the iframe height follows its content', async () => {
+  const { context, page, frame } = await open({}, { viewport: { width: 360, height: 640 } });
+  await frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  const fitted = async () => {
+    // The frame's document height, read from inside, against the iframe's height outside.
+    const inner = await frame.locator('html').evaluate((h) => Math.ceil(h.getBoundingClientRect().height));
+    await page.waitForFunction((want) => Math.abs(document.querySelector('iframe').getBoundingClientRect().height - want) <= 1, inner);
+    return inner;
+  };
+  const first = await fitted();
+  await frame.getByLabel(/Colour/).check();
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByRole('radio').first().check();
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByRole('heading', { name: 'Your details' }).waitFor();
+  const second = await fitted();
+  assert.ok(second > first, `details (${second}px) are taller than the service list (${first}px)`);
+  await context.close();
+});
+
+test('messages from another origin are ignored', async () => {
+  const { context, page, frame } = await open();
+  await frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  const before = await page.locator('iframe').evaluate((f) => f.style.height);
+  const seen = await page.evaluate(async () => {
+    let booked = 0;
+    document.addEventListener('kuvert:booked', () => { booked += 1; });
+    // Same shapes the frame sends, but from the host page's own origin.
+    window.postMessage({ kuvert: 'height', height: '7' }, '*');
+    window.postMessage({ kuvert: 'booked', reference: 'AAAA-BBBB-CCCC', service: 'cut', start: '2030-01-01T10:00:00Z' }, '*');
+    // A round trip through the event loop after both messages were dispatched.
+    await new Promise((ok) => { window.addEventListener('message', function last(e) { if (e.data === 'done') ok(); }); window.postMessage('done', '*'); });
+    return booked;
+  });
+  assert.equal(seen, 0, 'no kuvert:booked from a forged message');
+  assert.equal(await page.locator('iframe').evaluate((f) => f.style.height), before, 'height unchanged');
+  await context.close();
+});
+
+test('a booking made in the frame is opened by the key tool, and kuvert:booked carries no personal data', async () => {
+  const canary = `Canary${Date.now()}`;
+  const { context, page, frame, requests } = await open();
+  const detail = await book(page, frame, { name: `Ada ${canary}`, phone: '070-123 45 67', note: `Note ${canary}` });
+  assert.deepEqual(Object.keys(detail).sort(), ['reference', 'service', 'start']);
+  assert.ok(!JSON.stringify(detail).includes(canary));
+  const reference = await frame.locator('#k-reference').textContent();
+  assert.equal(detail.reference, reference);
+  assert.equal(detail.service, 'cut');
+  // The POST carried ciphertext only.
+  const post = requests.find((r) => r.method() === 'POST');
+  assert.ok(post, 'the booking was posted');
+  assert.ok(!post.postData().includes(canary), 'plaintext in the posted body');
+  assert.deepEqual(Object.keys(JSON.parse(post.postData())).sort(), ['cancel', 'form', 'kuvert', 'public', 'sealed']);
+  // The inputs are gone from the frame's DOM after the post.
+  assert.equal(await frame.locator('input[name=name]').count(), 0);
+  const opened = await staffOpen(stack);
+  const mine = opened.find((b) => b.reference === reference);
+  assert.ok(mine, `staff see the booking ${reference}: ${JSON.stringify(opened)}`);
+  const text = JSON.stringify(mine);
+  assert.ok(text.includes(`Ada ${canary}`), text);
+  assert.ok(text.includes('+46701234567'), `the phone number is normalised to E.164: ${text}`);
+  assert.ok(text.includes(`Note ${canary}`), text);
+  await context.close();
+});
