@@ -159,6 +159,7 @@ pub struct App {
     done: Option<Confirmation>,
     held: Vec<Req>,
     cancel_ref: String,
+    cancel_code: String,
 }
 
 thread_local! {
@@ -200,6 +201,7 @@ pub fn mount(root: Element, params: Params, transport: Transport) {
         done: None,
         held: Vec::new(),
         cancel_ref: String::new(),
+        cancel_code: String::new(),
     };
     let broken = matches!(app.step, Step::Broken(_));
     APP.with(|a| *a.borrow_mut() = Some(app));
@@ -411,6 +413,8 @@ impl App {
             }
             Step::Manage => {
                 self.cancel_ref = value_of(&self.root, "#k-ref").unwrap_or_default();
+                self.cancel_code.zeroize();
+                self.cancel_code = value_of(&self.root, "#k-code-in").unwrap_or_default();
             }
             _ => {}
         }
@@ -552,8 +556,7 @@ impl App {
     fn cancel(&mut self) {
         self.read_inputs();
         let reference = self.cancel_ref.trim().to_ascii_uppercase();
-        let code = value_of(&self.root, "#k-code-in").unwrap_or_default();
-        let Ok(code) = CancelCode::parse(&code) else {
+        let Ok(code) = CancelCode::parse(&self.cancel_code) else {
             self.alert = Some(S::CancelBadCode);
             self.render(false);
             focus(&self.root, "#k-code-in");
@@ -726,6 +729,7 @@ impl App {
                     Ok((204, _)) => {
                         self.alert = None;
                         self.cancel_ref.clear();
+                        self.cancel_code.zeroize();
                         self.go(Step::Cancelled);
                         return;
                     }
@@ -820,11 +824,29 @@ impl App {
                 .c(tx("p", self.t(S::Cancelled)).a("role", "status"))
                 .c(button("restart", self.t(S::NewBooking))),
         };
+        // A re-render in place keeps focus where it was (same id, or the heading).
+        let keep = if move_focus {
+            None
+        } else {
+            crate::dom::doc().active_element().and_then(|e| {
+                if !self.root.contains(Some(&e)) {
+                    None
+                } else if !e.id().is_empty() {
+                    Some(format!("#{}", e.id()))
+                } else if e.tag_name() == "H2" {
+                    Some("h2".to_owned())
+                } else {
+                    None
+                }
+            })
+        };
         self.root.set_text_content(None);
         let _ = self.root.append_child(&header.0);
         let _ = self.root.append_child(&H::new("main").c(main).0);
-        if move_focus {
-            focus(&self.root, "h2");
+        match keep {
+            _ if move_focus => focus(&self.root, "h2"),
+            Some(selector) => focus(&self.root, &selector),
+            None => {}
         }
     }
 
@@ -1242,7 +1264,8 @@ impl App {
                     .a("autocomplete", "off")
                     .a("autocapitalize", "characters")
                     .a("spellcheck", "false")
-                    .a("maxlength", "40")))
+                    .a("maxlength", "40")
+                    .a("value", &self.cancel_code)))
             .c(actions(
                 self.t(S::Back),
                 tx("button", self.t(S::CancelBooking)).a("type", "submit"),

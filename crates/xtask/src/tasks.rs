@@ -144,6 +144,20 @@ pub struct Totals {
 
 impl Totals {
     fn add(&mut self, line: &str) {
+        // node --test ends with `ℹ pass N`, `ℹ fail N`, `ℹ skipped N` (spec reporter) or the
+        // same after `# ` (TAP).
+        let node = |label: &str| {
+            ["ℹ ", "# "].iter().find_map(|p| {
+                line.strip_prefix(p)?
+                    .strip_prefix(label)?
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+        };
+        self.passed += node("pass ").unwrap_or(0);
+        self.failed += node("fail ").unwrap_or(0);
+        self.ignored += node("skipped ").unwrap_or(0);
         let Some(rest) = line.trim().strip_prefix("test result: ") else {
             return;
         };
@@ -205,6 +219,10 @@ pub fn test() -> Result<(), String> {
     s.run("set-up: npm packages (wasm-opt from binaryen)", || {
         setup::wasm_opt().map(|p| println!("wasm-opt: {}", p.display()))
     })?;
+    s.run(
+        "set-up: Chromium and chromedriver (Debian packages)",
+        setup::chromium,
+    )?;
     s.run("format (cargo fmt --check)", || {
         Cmd::new(&cargo()).args(["fmt", "--all", "--check"]).run()
     })?;
@@ -261,6 +279,14 @@ pub fn test() -> Result<(), String> {
     s.run("core tests on wasm32 (Node, wasm-bindgen-test)", || {
         wasm_tests(&mut totals)
     })?;
+    s.run(
+        "widget tests in headless Chromium (wasm-bindgen-test)",
+        || widget_browser_tests(&mut totals),
+    )?;
+    s.run(
+        "browser tests: loader, frame, inbox and key tool (playwright-core, Chromium)",
+        || browser_tests(&mut totals),
+    )?;
     s.summary(&totals);
     Ok(())
 }
@@ -318,6 +344,45 @@ fn wasm_tests(totals: &mut Totals) -> Result<(), String> {
             "wasm",
         ])
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .run_counting(totals)
+}
+
+/// The widget's wasm-bindgen tests, in headless Chromium through chromedriver.
+fn widget_browser_tests(totals: &mut Totals) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
+    let runner = format!("{} wasm-test-runner", exe.display());
+    Cmd::new(&cargo())
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "kuvert-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "web",
+        ])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env(
+            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+            root().join("crates/kuvert-widget/webdriver.json"),
+        )
+        .run_counting(totals)
+}
+
+/// `tests/browser/*.test.mjs`: a real inbox, a host page on another origin, Debian Chromium.
+fn browser_tests(totals: &mut Totals) -> Result<(), String> {
+    Cmd::new(&cargo())
+        .args(["build", "--locked", "-p", "kuvert-inbox", "-p", "kuvert"])
+        .run()?;
+    let bin = |name: &str| root().join("target/debug").join(name);
+    Cmd::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .arg(root().join("tests/browser"))
+        .env("KUVERT_INBOX_BIN", bin("kuvert-inbox"))
+        .env("KUVERT_BIN", bin("kuvert"))
+        .current_dir(root())
         .run_counting(totals)
 }
 
@@ -422,19 +487,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn totals_read_libtest_and_wasm_bindgen_test_lines() {
+    fn totals_read_libtest_wasm_bindgen_test_and_node_test_lines() {
         let mut t = Totals::default();
         t.add("test result: ok. 25 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.15s");
         t.add(
             "test result: FAILED. 2 passed; 1 failed; 3 ignored; 0 filtered out; finished in 0.07s",
         );
         t.add("running 3 tests");
+        t.add("ℹ pass 4");
+        t.add("ℹ fail 1");
+        t.add("# skipped 2");
+        t.add("ℹ duration_ms 6030.08");
         assert_eq!(
             t,
             Totals {
-                passed: 27,
-                failed: 1,
-                ignored: 3
+                passed: 31,
+                failed: 2,
+                ignored: 5
             }
         );
     }

@@ -1,0 +1,505 @@
+//! The frame app's logic and DOM in headless Chromium (wasm-bindgen-test, `run_in_browser`).
+//!
+//! The app runs with [`Transport::Held`]: each request it makes is held, and the test answers
+//! it with what the inbox would send. Everything after the network — rendering, validation,
+//! consent gating, sealing, 409/offline handling — is the production code path. The real
+//! network path is covered by `tests/browser/` (a real inbox on loopback).
+//!
+//! Run with `cargo xtask test` (it sets the runner and Chromium options).
+
+#![cfg(target_arch = "wasm32")]
+
+use kuvert_core::{CancelCode, Envelope};
+use kuvert_widget::app::{self, Params, Req, Transport};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DEMO_PUBLIC: &str = "age1xns0tpga0kfr3qjtdjfwmjqaqwuq0wls5v33r295y7w5usuddggq8gtgh8";
+const SALON: &str = include_str!("../../kuvert-core/tests/fixtures/salon.json");
+/// Three free slots on two days (Stockholm time: 4 March 09:00 and 09:30, 5 March 10:00).
+const SLOTS: &str = r#"{"service":"cut","slots":[
+  {"start":"2030-03-04T08:00:00Z","end":"2030-03-04T08:30:00Z","remaining":1},
+  {"start":"2030-03-04T08:30:00Z","end":"2030-03-04T09:00:00Z","remaining":1},
+  {"start":"2030-03-04T09:00:00Z","end":"2030-03-04T09:30:00Z","remaining":0},
+  {"start":"2030-03-05T09:00:00Z","end":"2030-03-05T09:30:00Z","remaining":1}]}"#;
+
+fn doc() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh root with the app mounted and the form config answered.
+fn mount_with(keys: &str, lang: &str) -> Element {
+    if let Some(old) = doc().get_element_by_id("kuvert") {
+        old.remove();
+    }
+    let root = doc().create_element("div").unwrap();
+    root.set_id("kuvert");
+    doc().body().unwrap().append_child(&root).unwrap();
+    app::mount(
+        root.clone(),
+        Params {
+            inbox: "https://inbox.example".into(),
+            form: "salon".into(),
+            keys: keys.into(),
+            lang: lang.into(),
+            host: String::new(),
+        },
+        Transport::Held,
+    );
+    root
+}
+
+fn mount(lang: &str) -> Element {
+    let root = mount_with(DEMO_PUBLIC, lang);
+    let config = format!(r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm"}}"#);
+    assert_eq!(app::respond(Ok((200, config))), Some(Req::Form));
+    root
+}
+
+fn q(root: &Element, sel: &str) -> Element {
+    root.query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("nothing matches {sel}"))
+}
+
+fn exists(root: &Element, sel: &str) -> bool {
+    root.query_selector(sel).unwrap().is_some()
+}
+
+fn text(root: &Element, sel: &str) -> String {
+    q(root, sel).text_content().unwrap_or_default()
+}
+
+fn click(root: &Element, sel: &str) {
+    q(root, sel).dyn_into::<HtmlElement>().unwrap().click();
+}
+
+/// Clicks the button whose text is `label`.
+fn press(root: &Element, label: &str) {
+    let buttons = root.query_selector_all("button").unwrap();
+    for i in 0..buttons.length() {
+        let b: HtmlElement = buttons.item(i).unwrap().dyn_into().unwrap();
+        if b.text_content().as_deref() == Some(label) {
+            b.click();
+            return;
+        }
+    }
+    panic!("no button {label:?}");
+}
+
+fn fill(root: &Element, sel: &str, value: &str) {
+    let e = q(root, sel);
+    if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
+        i.set_value(value);
+    } else {
+        e.dyn_ref::<web_sys::HtmlTextAreaElement>()
+            .unwrap()
+            .set_value(value);
+    }
+}
+
+fn focused_id() -> String {
+    doc().active_element().map(|e| e.id()).unwrap_or_default()
+}
+
+/// Service → slot step, slots answered; returns the root on the slot step.
+fn to_slots(lang: &str) -> Element {
+    let root = mount(lang);
+    click(&root, "#k-s-cut");
+    click(&root, "form[data-act=service] button[type=submit]");
+    let held = app::held();
+    assert!(
+        matches!(&held[..], [Req::Slots { service, from, to }] if service == "cut" && from.len() == 10 && to.len() == 10),
+        "{held:?}"
+    );
+    app::respond(Ok((200, SLOTS.into())));
+    root
+}
+
+fn to_details() -> Element {
+    let root = to_slots("en");
+    click(&root, "#k-t-1");
+    click(&root, "form[data-act=slot] button[type=submit]");
+    root
+}
+
+fn to_consent(note: &str) -> Element {
+    let root = to_details();
+    fill(&root, "#k-f-name", "Ada Lovelace");
+    fill(&root, "#k-f-phone", "070-123 45 67");
+    fill(&root, "#k-f-note", note);
+    click(&root, "form[data-act=details] button[type=submit]");
+    root
+}
+
+fn book_button(root: &Element) -> HtmlButtonElement {
+    q(root, "#k-book").dyn_into().unwrap()
+}
+
+fn tick_consent(root: &Element, on: bool) {
+    let c: HtmlInputElement = q(root, "#k-consent").dyn_into().unwrap();
+    if c.checked() != on {
+        c.click();
+    }
+}
+
+#[wasm_bindgen_test]
+fn each_step_renders_with_its_heading_and_focus() {
+    let root = mount("en");
+    assert_eq!(text(&root, "h2"), "Choose a service");
+    assert!(text(&root, "label[for=k-s-cut]").starts_with("Haircut"));
+    assert!(text(&root, "label[for=k-s-colour]").contains("90 min"));
+
+    click(&root, "#k-s-cut");
+    click(&root, "form[data-act=service] button[type=submit]");
+    assert_eq!(text(&root, "h2"), "Choose a date and time");
+    assert_eq!(focused_id(), "", "the heading has focus, not a control");
+    assert_eq!(
+        doc().active_element().unwrap().tag_name(),
+        "H2",
+        "focus moves to the new step's heading"
+    );
+    assert!(exists(&root, "[role=status]"), "loading is announced");
+    app::respond(Ok((200, SLOTS.into())));
+    // Two days with free places; the full 10:00 slot is not offered.
+    let day: HtmlSelectElement = q(&root, "#k-day").dyn_into().unwrap();
+    assert_eq!(day.length(), 2);
+    assert_eq!(day.value(), "2030-03-04");
+    assert_eq!(
+        root.query_selector_all("input[name=slot]")
+            .unwrap()
+            .length(),
+        2
+    );
+    assert!(
+        text(&root, "label[for=k-t-0]").contains("09"),
+        "times in the business's zone"
+    );
+    assert_eq!(text(&root, "fieldset legend"), "Time");
+
+    click(&root, "#k-t-0");
+    click(&root, "form[data-act=slot] button[type=submit]");
+    assert_eq!(text(&root, "h2"), "Your details");
+    // Only the configured fields, each labelled and described by its purpose.
+    // name, phone, email, note: the salon's four fields and no others.
+    assert_eq!(
+        root.query_selector_all("main input, main textarea")
+            .unwrap()
+            .length(),
+        4
+    );
+    let name = q(&root, "#k-f-name");
+    assert_eq!(text(&root, "label[for=k-f-name]"), "Name (required)");
+    assert_eq!(name.get_attribute("aria-describedby").unwrap(), "k-p-name");
+    assert_eq!(text(&root, "#k-p-name"), "So we know who is coming.");
+    assert_eq!(name.get_attribute("autocomplete").unwrap(), "name");
+    assert_eq!(q(&root, "#k-f-phone").get_attribute("type").unwrap(), "tel");
+    assert!(
+        !exists(&root, "#k-f-date_of_birth"),
+        "fields the form does not ask for are absent"
+    );
+
+    fill(&root, "#k-f-name", "Ada Lovelace");
+    fill(&root, "#k-f-phone", "070-123 45 67");
+    click(&root, "form[data-act=details] button[type=submit]");
+    assert_eq!(text(&root, "h2"), "Privacy notice and consent");
+    assert!(text(&root, "#k-notice-title").contains("Salong Sax AB"));
+    assert!(text(&root, ".k-summary").contains("Haircut"));
+    // Optional purposes start unticked.
+    let purposes = root.query_selector_all("input[name=purpose]").unwrap();
+    assert_eq!(purposes.length(), 2);
+    for i in 0..purposes.length() {
+        let p: HtmlInputElement = purposes.item(i).unwrap().dyn_into().unwrap();
+        assert!(!p.checked());
+    }
+
+    // Back keeps what was typed.
+    press(&root, "Back");
+    assert_eq!(text(&root, "h2"), "Your details");
+    let kept: HtmlInputElement = q(&root, "#k-f-name").dyn_into().unwrap();
+    assert_eq!(kept.value(), "Ada Lovelace");
+}
+
+#[wasm_bindgen_test]
+fn validation_messages_are_inline_tied_to_the_field_and_announced() {
+    let root = to_details();
+    fill(&root, "#k-f-phone", "not a phone");
+    fill(&root, "#k-f-email", "ada@");
+    click(&root, "form[data-act=details] button[type=submit]");
+    assert_eq!(text(&root, "h2"), "Your details", "stays on the step");
+    assert_eq!(
+        text(&root, "[role=alert]"),
+        "Please correct the fields marked below."
+    );
+    let name = q(&root, "#k-f-name");
+    assert_eq!(name.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        name.get_attribute("aria-describedby").unwrap(),
+        "k-p-name k-e-name"
+    );
+    assert_eq!(text(&root, "#k-e-name"), "Please fill this in.");
+    assert!(text(&root, "#k-e-phone").starts_with("Please enter a phone number"));
+    assert!(text(&root, "#k-e-email").starts_with("Please enter an e-mail address"));
+    assert!(
+        !exists(&root, "#k-e-note"),
+        "a valid optional field has no error"
+    );
+    assert_eq!(
+        focused_id(),
+        "k-f-name",
+        "focus goes to the first field in error"
+    );
+    // What was typed stays, errors and all.
+    let phone: HtmlInputElement = q(&root, "#k-f-phone").dyn_into().unwrap();
+    assert_eq!(phone.value(), "not a phone");
+    assert!(app::held().is_empty(), "nothing is sent");
+}
+
+#[wasm_bindgen_test]
+fn a_card_number_in_the_note_brings_a_warning_with_the_choice_to_edit() {
+    let root = to_consent("pay with 4111 1111 1111 1111 please");
+    assert_eq!(text(&root, "h2"), "Your details");
+    assert!(text(&root, "#k-warning").contains("card or national ID number"));
+    assert_eq!(focused_id(), "k-warning");
+    press(&root, "Edit the note");
+    assert_eq!(focused_id(), "k-f-note");
+    assert!(!exists(&root, "#k-warning"));
+    click(&root, "form[data-act=details] button[type=submit]");
+    press(&root, "Keep it and continue");
+    assert_eq!(text(&root, "h2"), "Privacy notice and consent");
+}
+
+#[wasm_bindgen_test]
+fn book_stays_disabled_until_the_required_consent() {
+    let root = to_consent("");
+    assert!(book_button(&root).disabled());
+    tick_consent(&root, true);
+    assert!(!book_button(&root).disabled());
+    tick_consent(&root, false);
+    assert!(book_button(&root).disabled());
+    // Submitting anyway (Enter in the form) does not book.
+    click(&root, "form[data-act=book] button[type=submit]");
+    assert!(app::held().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn the_language_switch_rerenders_every_string_and_the_notice() {
+    let root = to_consent("");
+    let en_notice = text(&root, ".k-notice");
+    let lang: HtmlSelectElement = q(&root, "#k-lang").dyn_into().unwrap();
+    lang.set_value("sv");
+    // As a browser fires it: `change` bubbles (the app listens on its root).
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    lang.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    assert_eq!(text(&root, "h2"), "Integritetsinformation och samtycke");
+    assert_eq!(
+        doc()
+            .document_element()
+            .unwrap()
+            .get_attribute("lang")
+            .as_deref(),
+        Some("sv")
+    );
+    assert_ne!(text(&root, ".k-notice"), en_notice);
+    assert!(text(&root, ".k-summary").contains("Klippning"));
+    assert_eq!(focused_id(), "k-lang", "focus stays on the picker");
+    assert_eq!(
+        text(&root, "label[for=k-consent]"),
+        "Jag har läst integritetsinformationen och vill boka den här tiden."
+    );
+    // data-lang chooses the first language.
+    let root = mount("de");
+    assert_eq!(text(&root, "h2"), "Leistung wählen");
+    // An unknown data-lang falls back to the browser's language (English here).
+    let root = mount("fi");
+    assert_eq!(text(&root, "h2"), "Choose a service");
+}
+
+#[wasm_bindgen_test]
+fn book_seals_a_valid_envelope_and_shows_the_reference_and_code_once() {
+    let root = to_consent("");
+    tick_consent(&root, true);
+    q(&root, "#k-o-reminders")
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+    click(&root, "form[data-act=book] button[type=submit]");
+    let held = app::held();
+    let [Req::Book { envelope }] = &held[..] else {
+        panic!("expected one booking request, got {held:?}");
+    };
+    assert!(!envelope.contains("Ada"), "plaintext in the envelope");
+    let env = Envelope::from_json(envelope.as_bytes()).expect("a valid envelope");
+    assert_eq!(env.form, "salon");
+    assert_eq!(env.public.service, "cut");
+    assert_eq!(env.public.start, "2030-03-04T08:30:00Z");
+    assert_eq!(env.public.end, "2030-03-04T09:00:00Z");
+    let sealed = env.sealed_bytes().unwrap();
+    let file = kuvert_core::age::parse(&sealed).unwrap();
+    let x25519 = file.stanzas.iter().filter(|s| s.tag == "X25519").count();
+    assert_eq!(x25519, 1, "sealed to the one pinned key");
+    assert!(
+        book_button(&root).disabled(),
+        "no double submit while sending"
+    );
+
+    app::respond(Ok((
+        201,
+        r#"{"reference":"K7QF-9XTM-2B4C","expires":"2030-04-03T09:00:00Z"}"#.into(),
+    )));
+    assert_eq!(text(&root, "h2"), "Your booking is confirmed");
+    assert_eq!(text(&root, "#k-reference"), "K7QF-9XTM-2B4C");
+    let code = text(&root, "#k-code");
+    assert_eq!(
+        CancelCode::parse(&code).unwrap().hash_hex(),
+        env.cancel,
+        "the code shown is the one whose hash was sent"
+    );
+    let ics = q(&root, "#k-ics");
+    assert!(ics.get_attribute("href").unwrap().starts_with("blob:"));
+    assert_eq!(
+        ics.get_attribute("download").as_deref(),
+        Some("booking-K7QF-9XTM-2B4C.ics")
+    );
+    assert!(
+        !exists(&root, "input[name=name]"),
+        "no personal data left in the DOM"
+    );
+    assert!(!root.text_content().unwrap().contains("Ada"));
+    press(&root, "Make another booking");
+    assert!(
+        !root.text_content().unwrap().contains(&code),
+        "the code is shown once"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_ics_file_names_the_appointment_and_nothing_personal() {
+    let ics = app::ics_text(
+        "K7QF-9XTM-2B4C",
+        "2030-03-04T08:30:00Z",
+        "2030-03-04T09:00:00Z",
+        "Haircut",
+        "Salong Sax, AB",
+    );
+    assert!(ics.contains("DTSTART:20300304T083000Z\r\n"));
+    assert!(ics.contains("DTEND:20300304T090000Z\r\n"));
+    assert!(ics.contains("SUMMARY:Haircut (Salong Sax\\, AB)\r\n"));
+    assert!(ics.contains("UID:K7QF-9XTM-2B4C@kuvert\r\n"));
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+}
+
+#[wasm_bindgen_test]
+fn a_taken_slot_goes_back_to_the_refreshed_list_keeping_the_details() {
+    let root = to_consent("");
+    tick_consent(&root, true);
+    click(&root, "form[data-act=book] button[type=submit]");
+    app::respond(Ok((
+        409,
+        r#"{"error":{"code":"slot_taken","message":"taken"}}"#.into(),
+    )));
+    assert_eq!(text(&root, "h2"), "Choose a date and time");
+    assert!(text(&root, "#k-alert").starts_with("That time was just taken"));
+    assert!(
+        matches!(&app::held()[..], [Req::Slots { .. }]),
+        "the list is fetched again"
+    );
+    app::respond(Ok((
+        200,
+        SLOTS.replace(
+            r#""remaining":1},
+  {"start":"2030-03-04T09:00"#,
+            r#""remaining":0},
+  {"start":"2030-03-04T09:00"#,
+        ),
+    )));
+    assert_eq!(
+        root.query_selector_all("input[name=slot]")
+            .unwrap()
+            .length(),
+        1,
+        "the taken time is gone"
+    );
+    click(&root, "#k-t-0");
+    click(&root, "form[data-act=slot] button[type=submit]");
+    let name: HtmlInputElement = q(&root, "#k-f-name").dyn_into().unwrap();
+    assert_eq!(name.value(), "Ada Lovelace", "nothing typed is lost");
+}
+
+#[wasm_bindgen_test]
+fn offline_and_server_errors_are_retryable_and_lose_nothing() {
+    let root = to_consent("");
+    tick_consent(&root, true);
+    for (answer, message) in [
+        (Err(()), "No connection."),
+        (
+            Ok((503, String::new())),
+            "The booking service is not answering.",
+        ),
+        (Ok((429, String::new())), "Too many attempts"),
+        (Ok((413, String::new())), "This booking is too large"),
+    ] {
+        click(&root, "form[data-act=book] button[type=submit]");
+        assert!(matches!(&app::held()[..], [Req::Book { .. }]));
+        app::respond(answer);
+        assert_eq!(text(&root, "h2"), "Privacy notice and consent");
+        assert!(
+            text(&root, "#k-alert").starts_with(message),
+            "{}",
+            text(&root, "#k-alert")
+        );
+        assert_eq!(focused_id(), "k-alert");
+        assert!(!book_button(&root).disabled(), "Book can be pressed again");
+    }
+    press(&root, "Back");
+    let phone: HtmlInputElement = q(&root, "#k-f-phone").dyn_into().unwrap();
+    assert_eq!(phone.value(), "070-123 45 67");
+}
+
+#[wasm_bindgen_test]
+fn missing_or_damaged_keys_stop_the_form_with_a_message_for_the_business() {
+    for keys in ["", "age1notakey", "AGE-SECRET-KEY-1QQQQ"] {
+        let root = mount_with(keys, "en");
+        assert!(
+            text(&root, "[role=alert]").contains("kuvert snippet"),
+            "{keys}"
+        );
+        assert!(app::held().is_empty(), "no request without a key");
+        assert!(!exists(&root, "form"));
+    }
+}
+
+#[wasm_bindgen_test]
+fn cancelling_checks_the_code_then_asks_the_inbox() {
+    let root = mount("en");
+    press(&root, "Cancel a booking");
+    assert_eq!(text(&root, "h2"), "Cancel a booking");
+    fill(&root, "#k-ref", "k7qf-9xtm-2b4c");
+    fill(&root, "#k-code-in", "too short");
+    click(&root, "form[data-act=cancel] button[type=submit]");
+    assert!(text(&root, "#k-alert").starts_with("The code has 16 letters"));
+    assert!(app::held().is_empty());
+    fill(&root, "#k-code-in", "abcd efgh jkmn pqrs");
+    click(&root, "form[data-act=cancel] button[type=submit]");
+    let held = app::held();
+    assert!(
+        matches!(&held[..], [Req::Cancel { reference, body }] if reference == "K7QF-9XTM-2B4C" && body == r#"{"code":"ABCD-EFGH-JKMN-PQRS"}"#),
+        "{held:?}"
+    );
+    app::respond(Ok((404, String::new())));
+    assert_eq!(
+        text(&root, "#k-alert"),
+        "No booking matches this reference and code."
+    );
+    click(&root, "form[data-act=cancel] button[type=submit]");
+    app::respond(Ok((204, String::new())));
+    assert_eq!(
+        text(&root, "[role=status]"),
+        "Your booking is cancelled and your details are erased."
+    );
+}
