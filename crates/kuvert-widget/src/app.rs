@@ -648,7 +648,7 @@ impl App {
     fn on_answer(&mut self, req: Req, answer: Answer) {
         match req {
             Req::Form => match answer {
-                Ok((200, body)) => match serde_json::from_str::<FormConfig>(&body) {
+                Ok((200, body)) => match crate::json::from_str::<FormConfig>(&body) {
                     Ok(cfg) => {
                         if cfg.schema.services.len() == 1 {
                             self.service = Some(cfg.schema.services[0].id.clone());
@@ -666,7 +666,7 @@ impl App {
                     return;
                 }
                 match answer {
-                    Ok((200, body)) => match serde_json::from_str::<Slots>(&body) {
+                    Ok((200, body)) => match crate::json::from_str::<Slots>(&body) {
                         Ok(s) => {
                             let slots: Vec<Slot> =
                                 s.slots.into_iter().filter(|s| s.remaining > 0).collect();
@@ -696,7 +696,7 @@ impl App {
                 self.busy = false;
                 match answer {
                     Ok((201, body)) => {
-                        let reference = serde_json::from_str::<Booked>(&body)
+                        let reference = crate::json::from_str::<Booked>(&body)
                             .map(|b| b.reference)
                             .unwrap_or_default();
                         self.booked(reference);
@@ -1285,7 +1285,7 @@ fn actions(back: &str, primary: H) -> H {
 }
 
 fn error_code(body: &str) -> Option<String> {
-    serde_json::from_str::<ApiErrorBody>(body)
+    crate::json::from_str::<ApiErrorBody>(body)
         .ok()
         .map(|b| b.error.code)
 }

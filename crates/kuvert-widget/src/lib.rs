@@ -14,6 +14,7 @@
 pub mod app;
 pub mod dom;
 pub mod i18n;
+pub mod json;
 
 use kuvert_core::{Booking, CancelCode, Recipient, seal_with_os_rng};
 use wasm_bindgen::JsCast;
@@ -159,7 +160,7 @@ fn watch_height(host: &str) {
 #[wasm_bindgen]
 pub fn seal(booking_json: &str, recipients: &str) -> Result<String, JsError> {
     let recipients = Recipient::parse_list(recipients).map_err(|e| JsError::new(&e.to_string()))?;
-    let booking: Booking = serde_json::from_str(booking_json)
+    let booking: Booking = crate::json::from_str(booking_json)
         .map_err(|_| JsError::new("the booking is incomplete"))?;
     let code =
         CancelCode::generate(&mut getrandom::SysRng).map_err(|e| JsError::new(&e.to_string()))?;
