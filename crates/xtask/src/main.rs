@@ -1,7 +1,7 @@
 //! `cargo xtask`: Kuvert's build chores, in Rust so they run wherever cargo runs.
 //!
 //! * `cargo xtask test`  — set-up, then every check and test (what CI runs).
-//! * `cargo xtask demo`  — set-up, then the demo of what exists so far.
+//! * `cargo xtask demo`  — set-up, then the whole product: inbox, host page, widget, staff steps.
 //! * `cargo xtask setup` — only the set-up (idempotent; installs only what is missing).
 //!
 //! Internal: `cargo xtask wasm-test-runner <file.wasm> …` is the wasm32 test runner that
@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+mod demo;
 mod setup;
 mod tasks;
 mod widget;
@@ -21,7 +22,8 @@ usage: cargo xtask <command>
 commands:
   test     set up what is missing, then run every check and test (fmt, clippy, native tests,
            wasm32 build and wasm tests of the core)
-  demo     set up what is missing, then demonstrate what exists so far
+  demo     set up what is missing, build, and run the demo: inbox on localhost:8787, a host
+           page on 127.0.0.1:8080, and the staff commands (Ctrl-C stops it)
   setup    only set up: wasm32 target, npm packages (wasm-opt), and with --browser Chromium
   build-widget  release-build the widget into www/pkg/ and report its size
   help     show this text";
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => tasks::test(),
-        Some("demo") => tasks::demo(),
+        Some("demo") => demo::run(),
         Some("setup") => setup::all(args.iter().any(|a| a == "--browser")),
         Some("build-widget") => tasks::build_widget(),
         Some("wasm-test-runner") => tasks::wasm_test_runner(&args[1..]),

@@ -17,7 +17,7 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn cargo() -> String {
+pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
@@ -440,31 +440,6 @@ fn demo_recipient(key_text: &str) -> Result<String, String> {
         .find_map(|l| l.strip_prefix("# public key: "))
         .map(|r| r.trim().to_owned())
         .ok_or_else(|| "demo-key.txt has no `# public key:` line".to_owned())
-}
-
-/// The demo of what exists so far: the core seals a booking and opens it again.
-pub fn demo() -> Result<(), String> {
-    setup::all(false)?;
-    examples_round_trip()?;
-    let key_text = std::fs::read_to_string(root().join("crates/kuvert-core/examples/demo-key.txt"))
-        .map_err(|e| e.to_string())?;
-    let recipient = demo_recipient(&key_text)?;
-    println!(
-        "\n==> What exists and what comes next
-  done   core: schema, notice (en/nl/sv/de), minimisation, consent receipt, age v1 envelope
-  done   inbox: cargo run -p kuvert-inbox -- serve --config crates/kuvert-inbox/examples/inbox.toml
-  done   key tool: cargo run -p kuvert -- --help
-  next   widget (Wasm form in an iframe), then the full demo
-  When those land, this command starts the inbox and a demo page and prints their URLs
-  and the staff steps.
-
-Try it yourself (README, \"Seal and open a booking\"):
-  cargo run -q -p kuvert-core --example seal -- --recipient {recipient} \\
-      < crates/kuvert-core/examples/booking.json > envelope.json
-  cargo run -q -p kuvert-core --features open --example open -- \\
-      -i crates/kuvert-core/examples/demo-key.txt < envelope.json"
-    );
-    Ok(())
 }
 
 fn shorten_sealed(json: &str) -> String {
