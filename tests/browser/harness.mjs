@@ -42,6 +42,10 @@ export async function startStack({ schema } = {}) {
   const host = createServer((req, res) => {
     const path = req.url.split('?')[0];
     const body = pages.get(path);
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (body === undefined) {
       res.writeHead(404).end();
       return;
@@ -105,13 +109,13 @@ min_notice_minutes = 0
     dir, hostOrigin, inboxUrl, token,
     log: () => log,
     /** A host page holding the snippet; `attrs` are extra data-* attributes, `before`/`after` HTML. */
-    page({ path = '/', attrs = {}, headers = {}, before = '', after = '', title = 'Salong Sax' } = {}) {
+    page({ path = '/', attrs = {}, headers = {}, before = '', after = '', title = 'Salong Sax', icon = true } = {}) {
       const data = { inbox: inboxUrl, form: 'salon', recipients: DEMO_PUBLIC, ...attrs };
       const tag = `<script src="${inboxUrl}/kuvert.js" crossorigin="anonymous" ${Object.entries(data)
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `data-${k}="${String(v).replace(/"/g, '&quot;')}"`)
         .join(' ')} async></script>`;
-      pages.set(path, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head><body><h1>${title}</h1>${before}${tag}${after}</body></html>`);
+      pages.set(path, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${icon ? '<link rel="icon" href="data:,">' : ''}</head><body><h1>${title}</h1>${before}${tag}${after}</body></html>`);
       hostHeaders.set(path, headers);
       return hostOrigin + path;
     },

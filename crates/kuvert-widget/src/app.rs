@@ -968,7 +968,9 @@ impl App {
                         .a_if(self.day.as_ref() == Some(day), "selected", "")
                         .t(&label));
                 }
-                let mut times = H::new("fieldset").c(tx("legend", self.t(S::Time)));
+                let mut times = H::new("fieldset")
+                    .a("class", "k-times")
+                    .c(tx("legend", self.t(S::Time)));
                 let day = self.day.clone().unwrap_or_default();
                 for (i, s) in slots
                     .iter()

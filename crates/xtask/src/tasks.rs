@@ -240,6 +240,22 @@ pub fn test() -> Result<(), String> {
             ])
             .run()
     })?;
+    s.run("lint the widget for wasm32, with its browser tests", || {
+        Cmd::new(&cargo())
+            .args([
+                "clippy",
+                "--locked",
+                "-p",
+                "kuvert-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .run()
+    })?;
     s.run("native tests", || {
         Cmd::new(&cargo())
             .args(["test", "--locked", "--workspace", "--all-features"])
