@@ -15,7 +15,6 @@ use kuvert_core::schema::FieldKind;
 use kuvert_core::{
     Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
 };
-use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, HtmlButtonElement};
@@ -23,6 +22,7 @@ use zeroize::Zeroize;
 
 use crate::dom::{H, button, checked, find, find_all, focus, tx, value_of};
 use crate::i18n::{S, t, tn};
+use crate::wire::{FormConfig, Slot};
 
 /// How the widget reaches the inbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,39 +90,6 @@ enum Step {
     Done,
     Manage,
     Cancelled,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct FormConfig {
-    schema: FormSchema,
-    time_zone: String,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct Slots {
-    slots: Vec<Slot>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct Slot {
-    start: String,
-    end: String,
-    remaining: u32,
-}
-
-#[derive(Deserialize)]
-struct Booked {
-    reference: String,
-}
-
-#[derive(Deserialize)]
-struct ApiErrorBody {
-    error: ApiErrorCode,
-}
-
-#[derive(Deserialize)]
-struct ApiErrorCode {
-    code: String,
 }
 
 struct Confirmation {
@@ -573,12 +540,8 @@ impl App {
             focus(&self.root, "#k-ref");
             return;
         }
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            code: &'a str,
-        }
-        let grouped = code.display_grouped();
-        let body = serde_json::to_string(&Body { code: &grouped }).unwrap_or_default();
+        // The grouped code is Crockford base32 and dashes only: nothing to escape.
+        let body = format!(r#"{{"code":"{}"}}"#, code.display_grouped());
         self.busy = true;
         self.alert = Some(S::Sending);
         self.render(false);
@@ -648,7 +611,7 @@ impl App {
     fn on_answer(&mut self, req: Req, answer: Answer) {
         match req {
             Req::Form => match answer {
-                Ok((200, body)) => match crate::json::from_str::<FormConfig>(&body) {
+                Ok((200, body)) => match crate::wire::form_config(&body) {
                     Ok(cfg) => {
                         if cfg.schema.services.len() == 1 {
                             self.service = Some(cfg.schema.services[0].id.clone());
@@ -666,10 +629,8 @@ impl App {
                     return;
                 }
                 match answer {
-                    Ok((200, body)) => match crate::json::from_str::<Slots>(&body) {
-                        Ok(s) => {
-                            let slots: Vec<Slot> =
-                                s.slots.into_iter().filter(|s| s.remaining > 0).collect();
+                    Ok((200, body)) => match crate::wire::free_slots(&body) {
+                        Ok(slots) => {
                             let tz = self
                                 .form
                                 .as_ref()
@@ -696,13 +657,13 @@ impl App {
                 self.busy = false;
                 match answer {
                     Ok((201, body)) => {
-                        let reference = crate::json::from_str::<Booked>(&body)
-                            .map(|b| b.reference)
-                            .unwrap_or_default();
+                        let reference = crate::wire::reference(&body).unwrap_or_default();
                         self.booked(reference);
                     }
                     Ok((409, _)) => self.slot_taken(),
-                    Ok((422, body)) if error_code(&body).as_deref() == Some("not_a_slot") => {
+                    Ok((422, body))
+                        if crate::wire::error_code(&body).as_deref() == Some("not_a_slot") =>
+                    {
                         self.slot_taken()
                     }
                     Ok((status, _)) => {
@@ -1284,12 +1245,6 @@ fn actions(back: &str, primary: H) -> H {
         .a("class", "k-actions")
         .c(button("back", back).a("class", "k-secondary"))
         .c(primary)
-}
-
-fn error_code(body: &str) -> Option<String> {
-    crate::json::from_str::<ApiErrorBody>(body)
-        .ok()
-        .map(|b| b.error.code)
 }
 
 // --- time ------------------------------------------------------------------------------------

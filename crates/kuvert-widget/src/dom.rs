@@ -1,6 +1,9 @@
 //! A few DOM helpers. Everything is built with `createElement`, attributes and `textContent`:
 //! no `innerHTML`, so the frame works under `require-trusted-types-for 'script'` and nothing
 //! typed or configured can ever become markup.
+//!
+//! The helpers are `#[inline(never)]`: each call crosses into JS with string copies, and
+//! inlining that glue at every one of the form's few hundred call sites made the Wasm larger.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
@@ -17,11 +20,13 @@ pub struct H(pub Element);
 
 impl H {
     /// A new `<tag>`.
+    #[inline(never)]
     pub fn new(tag: &str) -> H {
         H(doc().create_element(tag).expect("valid tag name"))
     }
 
     /// Sets an attribute.
+    #[inline(never)]
     pub fn a(self, name: &str, value: &str) -> H {
         let _ = self.0.set_attribute(name, value);
         self
@@ -33,12 +38,14 @@ impl H {
     }
 
     /// Appends text.
+    #[inline(never)]
     pub fn t(self, text: &str) -> H {
         let _ = self.0.append_with_str_1(text);
         self
     }
 
     /// Appends a child.
+    #[inline(never)]
     pub fn c(self, child: H) -> H {
         let _ = self.0.append_child(&child.0);
         self
@@ -62,11 +69,13 @@ impl H {
 }
 
 /// `<tag>text</tag>`.
+#[inline(never)]
 pub fn tx(tag: &str, text: &str) -> H {
     H::new(tag).t(text)
 }
 
 /// A `<button type="button" data-act="…">`.
+#[inline(never)]
 pub fn button(act: &str, label: &str) -> H {
     H::new("button")
         .a("type", "button")
@@ -75,6 +84,7 @@ pub fn button(act: &str, label: &str) -> H {
 }
 
 /// The first element under `root` matching `selector`.
+#[inline(never)]
 pub fn find(root: &Element, selector: &str) -> Option<Element> {
     root.query_selector(selector).ok().flatten()
 }
@@ -93,6 +103,7 @@ pub fn find_all(root: &Element, selector: &str) -> Vec<Element> {
 }
 
 /// The value of the input, select or textarea matching `selector`, if any.
+#[inline(never)]
 pub fn value_of(root: &Element, selector: &str) -> Option<String> {
     let e = find(root, selector)?;
     if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
@@ -112,6 +123,7 @@ pub fn checked(root: &Element, selector: &str) -> bool {
 }
 
 /// Moves focus to the element matching `selector`.
+#[inline(never)]
 pub fn focus(root: &Element, selector: &str) {
     if let Some(e) = find(root, selector).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
         let _ = e.focus();

@@ -15,8 +15,8 @@ pub mod app;
 pub mod dom;
 pub mod i18n;
 pub mod json;
+pub mod wire;
 
-use kuvert_core::{Booking, CancelCode, Recipient, seal_with_os_rng};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -149,31 +149,4 @@ fn watch_height(host: &str) {
     }
     // Lives as long as the frame.
     cb.forget();
-}
-
-/// Seals `booking_json` (the sealed plaintext: `{"kuvert":1,"form","public","fields","consent"}`)
-/// to the comma-separated `age1…` `recipients`. Used by the Node smoke test and the benchmarks;
-/// the form itself builds the booking in Rust.
-///
-/// Returns `{"envelope": {…}, "cancel_code": "ABCD-EFGH-JKMN-PQRS"}` as JSON. Errors are
-/// messages for the business (bad keys) or generic (bad booking), never echoing the input.
-#[wasm_bindgen]
-pub fn seal(booking_json: &str, recipients: &str) -> Result<String, JsError> {
-    let recipients = Recipient::parse_list(recipients).map_err(|e| JsError::new(&e.to_string()))?;
-    let booking: Booking = crate::json::from_str(booking_json)
-        .map_err(|_| JsError::new("the booking is incomplete"))?;
-    let code =
-        CancelCode::generate(&mut getrandom::SysRng).map_err(|e| JsError::new(&e.to_string()))?;
-    let envelope =
-        seal_with_os_rng(&recipients, &booking, &code).map_err(|e| JsError::new(&e.to_string()))?;
-    #[derive(serde::Serialize)]
-    struct Sealed<'a> {
-        envelope: &'a kuvert_core::Envelope,
-        cancel_code: String,
-    }
-    serde_json::to_string(&Sealed {
-        envelope: &envelope,
-        cancel_code: code.display_grouped(),
-    })
-    .map_err(|_| JsError::new("internal error"))
 }

@@ -1,0 +1,262 @@
+//! What the inbox sends, read from [`json::Value`]s by hand (see `json.rs` for why not serde).
+//! The tests check the result against serde's reading of the same text.
+
+use std::collections::BTreeMap;
+
+use kuvert_core::schema::{Controller, FieldKind, FieldSpec, LegalBasis, OptionalPurpose, Service};
+use kuvert_core::{FormSchema, Locale, Localized};
+
+use crate::json::{self, Error, Value};
+
+/// `GET /v1/forms/{id}`: the schema and the business's time zone.
+pub struct FormConfig {
+    /// The form.
+    pub schema: FormSchema,
+    /// IANA time zone of the opening hours.
+    pub time_zone: String,
+}
+
+/// One slot from `GET /v1/forms/{id}/slots`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// Start, UTC.
+    pub start: String,
+    /// End, UTC.
+    pub end: String,
+    /// Places left.
+    pub remaining: u32,
+}
+
+fn text(v: &Value, key: &str) -> Result<String, Error> {
+    v.get(key)
+        .and_then(Value::str)
+        .map(str::to_owned)
+        .ok_or(Error)
+}
+
+fn opt_text(v: &Value, key: &str) -> Result<Option<String>, Error> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(x) => x.str().map(|s| Some(s.to_owned())).ok_or(Error),
+    }
+}
+
+fn number(v: &Value, key: &str) -> Result<u32, Error> {
+    v.get(key).and_then(Value::u32).ok_or(Error)
+}
+
+fn list<'v, 'a>(v: &'v Value<'a>, key: &str) -> Result<&'v [Value<'a>], Error> {
+    match v.get(key) {
+        None => Ok(&[]),
+        Some(x) => x.items().ok_or(Error),
+    }
+}
+
+fn localized(v: Option<&Value>) -> Result<Localized, Error> {
+    let v = v.ok_or(Error)?;
+    if let Some(s) = v.str() {
+        return Ok(Localized::One(s.to_owned()));
+    }
+    let mut map = BTreeMap::new();
+    for (k, text) in v.entries().ok_or(Error)? {
+        let locale = Locale::ALL
+            .into_iter()
+            .find(|l| l.code() == k)
+            .ok_or(Error)?;
+        map.insert(locale, text.str().ok_or(Error)?.to_owned());
+    }
+    Ok(Localized::Many(map))
+}
+
+fn legal_basis(s: &str) -> Result<LegalBasis, Error> {
+    Ok(match s {
+        "consent" => LegalBasis::Consent,
+        "contract" => LegalBasis::Contract,
+        "legal_obligation" => LegalBasis::LegalObligation,
+        "vital_interests" => LegalBasis::VitalInterests,
+        "public_task" => LegalBasis::PublicTask,
+        "legitimate_interests" => LegalBasis::LegitimateInterests,
+        _ => return Err(Error),
+    })
+}
+
+/// Reads the form config the inbox serves.
+pub fn form_config(body: &str) -> Result<FormConfig, Error> {
+    let v = json::parse(body)?;
+    let s = v.get("schema").ok_or(Error)?;
+    let c = s.get("controller").ok_or(Error)?;
+    let mut services = Vec::new();
+    for x in list(s, "services")? {
+        services.push(Service {
+            id: text(x, "id")?,
+            name: localized(x.get("name"))?,
+            duration_minutes: number(x, "duration_minutes")?,
+            capacity: match x.get("capacity") {
+                None => 1,
+                Some(n) => n.u32().ok_or(Error)?,
+            },
+        });
+    }
+    let mut fields = Vec::new();
+    for x in list(s, "fields")? {
+        fields.push(FieldSpec {
+            kind: FieldKind::from_key(&text(x, "kind")?).ok_or(Error)?,
+            required: match x.get("required") {
+                None => false,
+                Some(b) => b.bool().ok_or(Error)?,
+            },
+            purpose: localized(x.get("purpose"))?,
+            legal_basis: legal_basis(&text(x, "legal_basis")?)?,
+            max_length: match x.get("max_length") {
+                None | Some(Value::Null) => None,
+                Some(n) => Some(n.u32().ok_or(Error)?),
+            },
+        });
+    }
+    let mut optional_purposes = Vec::new();
+    for x in list(s, "optional_purposes")? {
+        optional_purposes.push(OptionalPurpose {
+            id: text(x, "id")?,
+            description: localized(x.get("description"))?,
+            preticked: false,
+        });
+    }
+    let mut data_recipients = Vec::new();
+    for x in list(s, "data_recipients")? {
+        data_recipients.push(localized(Some(x))?);
+    }
+    Ok(FormConfig {
+        schema: FormSchema {
+            id: text(s, "id")?,
+            controller: Controller {
+                name: text(c, "name")?,
+                contact: text(c, "contact")?,
+                dpo: opt_text(c, "dpo")?,
+                complaint_authority: text(c, "complaint_authority")?,
+            },
+            services,
+            fields,
+            optional_purposes,
+            data_recipients,
+            retention_days: number(s, "retention_days")?,
+            phone_country_code: opt_text(s, "phone_country_code")?,
+        },
+        time_zone: text(&v, "time_zone")?,
+    })
+}
+
+/// Reads a slot list; returns the slots that still have room.
+pub fn free_slots(body: &str) -> Result<Vec<Slot>, Error> {
+    let v = json::parse(body)?;
+    let mut out = Vec::new();
+    for x in list(&v, "slots")? {
+        let slot = Slot {
+            start: text(x, "start")?,
+            end: text(x, "end")?,
+            remaining: number(x, "remaining")?,
+        };
+        if slot.remaining > 0 {
+            out.push(slot);
+        }
+    }
+    Ok(out)
+}
+
+/// The reference in a `201` answer to a booking.
+pub fn reference(body: &str) -> Option<String> {
+    json::parse(body)
+        .ok()?
+        .get("reference")?
+        .str()
+        .map(str::to_owned)
+}
+
+/// The stable `code` of an error answer.
+pub fn error_code(body: &str) -> Option<String> {
+    json::parse(body)
+        .ok()?
+        .get("error")?
+        .get("code")?
+        .str()
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(schema: &str) -> String {
+        format!(r#"{{"schema":{schema},"time_zone":"Europe/Stockholm"}}"#)
+    }
+
+    #[test]
+    fn reads_the_form_exactly_as_serde_does() {
+        for schema in [
+            include_str!("../../kuvert-core/tests/fixtures/salon.json"),
+            // The demo's: three services, no retention_days of its own (the inbox adds it).
+            &include_str!("../../xtask/demo/salon.json").replacen(
+                '{',
+                r#"{"retention_days": 30,"#,
+                1,
+            ),
+        ] {
+            let ours = form_config(&config(schema)).unwrap();
+            let theirs: FormSchema = serde_json::from_str(schema).unwrap();
+            assert_eq!(ours.schema, theirs);
+            assert_eq!(ours.time_zone, "Europe/Stockholm");
+        }
+    }
+
+    #[test]
+    fn what_the_inbox_serves_reads_back() {
+        // The inbox serializes the schema with serde; every optional field is then present.
+        let theirs: FormSchema =
+            serde_json::from_str(include_str!("../../kuvert-core/tests/fixtures/salon.json"))
+                .unwrap();
+        let served = config(&serde_json::to_string(&theirs).unwrap());
+        assert_eq!(form_config(&served).unwrap().schema, theirs);
+    }
+
+    #[test]
+    fn refuses_a_form_that_is_not_the_shape() {
+        let good = include_str!("../../kuvert-core/tests/fixtures/salon.json");
+        for bad in [
+            good.replace(r#""legal_basis": "contract""#, r#""legal_basis": "whim""#),
+            good.replace(r#""kind": "name""#, r#""kind": "passport""#),
+            good.replace(r#""duration_minutes": 30"#, r#""duration_minutes": "30""#),
+            good.replace(r#""en": "Haircut""#, r#""fi": "Hiustenleikkuu""#),
+            good.replace(r#""retention_days": 30,"#, ""),
+        ] {
+            assert!(form_config(&config(&bad)).is_err());
+        }
+        assert!(form_config(r#"{"schema":{}}"#).is_err());
+    }
+
+    #[test]
+    fn slots_references_and_error_codes() {
+        let slots = free_slots(
+            r#"{"service":"cut","slots":[
+              {"start":"2030-03-04T08:00:00Z","end":"2030-03-04T08:30:00Z","remaining":1},
+              {"start":"2030-03-04T08:30:00Z","end":"2030-03-04T09:00:00Z","remaining":0}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            slots,
+            [Slot {
+                start: "2030-03-04T08:00:00Z".into(),
+                end: "2030-03-04T08:30:00Z".into(),
+                remaining: 1
+            }]
+        );
+        assert!(free_slots(r#"{"slots":[{"start":1}]}"#).is_err());
+        assert_eq!(
+            reference(r#"{"reference":"K7QF-9XTM-2B4C","expires":"x"}"#).as_deref(),
+            Some("K7QF-9XTM-2B4C")
+        );
+        assert_eq!(reference("<html>"), None);
+        assert_eq!(
+            error_code(r#"{"error":{"code":"not_a_slot","message":"…"}}"#).as_deref(),
+            Some("not_a_slot")
+        );
+    }
+}
