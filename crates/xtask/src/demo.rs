@@ -23,7 +23,7 @@ pub fn run() -> Result<(), String> {
     crate::setup::all(false)?;
     crate::widget::build(&cargo())?;
     Cmd::new(&cargo())
-        .args(["build", "--locked", "--workspace", "--all-features", "--bins"])
+        .args(["build", "--locked", "-p", "kuvert-inbox", "-p", "kuvert"])
         .run()?;
     let dir = root().join(DIR);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {DIR}: {e}"))?;

@@ -355,9 +355,10 @@ fn widget_browser_tests(totals: &mut Totals) -> Result<(), String> {
 
 /// `tests/browser/*.test.mjs`: a real inbox, a host page on another origin, Debian Chromium.
 fn browser_tests(totals: &mut Totals) -> Result<(), String> {
-    // The same feature set as `cargo test --workspace --all-features`, so nothing rebuilds.
+    // The binaries `cargo test --workspace --all-features` built (a plain `cargo build` would
+    // resolve features without the dev-dependencies and rebuild everything).
     Cmd::new(&cargo())
-        .args(["build", "--locked", "--workspace", "--all-features", "--bins"])
+        .args(["test", "--locked", "--workspace", "--all-features", "--no-run"])
         .run()?;
     let bin = |name: &str| root().join("target/debug").join(name);
     Cmd::new("node")
