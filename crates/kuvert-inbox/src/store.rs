@@ -283,6 +283,35 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Stores many bookings in one transaction, without capacity checks. For benchmarks and
+    /// load fixtures only (`kuvert-bench purge`): the API always goes through [`Store::reserve`].
+    #[doc(hidden)]
+    pub fn insert_unchecked(&self, bookings: &[NewBooking<'_>]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO bookings (reference, form, service, start, end, envelope, cancel_sha256, received, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for b in bookings {
+                insert.execute(params![
+                    b.reference,
+                    b.form,
+                    b.service,
+                    b.start,
+                    b.end,
+                    b.envelope,
+                    b.cancel_sha256,
+                    b.received,
+                    b.expires
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Erases every booking whose retention ended at or before `now`. Returns how many.
     pub fn purge(&self, now: i64) -> Result<usize, StoreError> {
         let conn = self.conn();

@@ -150,3 +150,46 @@ fn watch_height(host: &str) {
     // Lives as long as the frame.
     cb.forget();
 }
+
+/// Benchmark builds only (`--features bench`, used by `cargo xtask bench`): seals the example
+/// booking (about 300 bytes of fields and consent receipt) to `recipients` and returns the
+/// envelope JSON. Not in the shipped widget.
+#[cfg(feature = "bench")]
+#[wasm_bindgen]
+pub fn bench_seal(recipients: &str) -> Result<String, JsError> {
+    use kuvert_core::{Booking, CancelCode, ConsentReceipt, Locale, PublicFacts, Recipient};
+    let recipients = Recipient::parse_list(recipients).map_err(|e| JsError::new(&e.to_string()))?;
+    let fields = [
+        ("name", "Ann Berg"),
+        ("phone", "+46701234567"),
+        ("email", "ann.berg@example.com"),
+        ("note", "Allergic to ammonia-based colour."),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let booking = Booking {
+        kuvert: 1,
+        form: "salon".into(),
+        public: PublicFacts {
+            service: "cut".into(),
+            start: "2027-03-01T09:00:00Z".into(),
+            end: "2027-03-01T09:30:00Z".into(),
+        },
+        fields: kuvert_core::minimise::Fields::from_map(fields),
+        consent: ConsentReceipt {
+            time: "2027-02-27T18:04:11Z".into(),
+            locale: Locale::En,
+            notice_sha256: "b7789a71c230ac0c68314998f57d120a85e5dea9858abebfe25092740f43cb87"
+                .into(),
+            notice_version: 1,
+            accepted: vec!["booking".into(), "reminders".into()],
+            declined: vec!["newsletter".into()],
+            widget_version: kuvert_core::VERSION.into(),
+        },
+    };
+    let code = CancelCode::generate(&mut getrandom::SysRng).map_err(|_| JsError::new("rng"))?;
+    kuvert_core::seal_with_os_rng(&recipients, &booking, &code)
+        .map(|e| e.to_json())
+        .map_err(|e| JsError::new(&e.to_string()))
+}

@@ -186,7 +186,7 @@ fn demo_passphrase() -> Result<String, String> {
     ))
 }
 
-fn host_page(tag: &str) -> String {
+pub fn host_page(tag: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -209,7 +209,7 @@ The booking form below runs in a frame from the inbox's origin; this page cannot
 }
 
 /// A one-page HTTP server for the demo host page (GET / only).
-fn serve_page(listener: TcpListener, page: String) {
+pub fn serve_page(listener: TcpListener, page: String) {
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
         let mut line = String::new();

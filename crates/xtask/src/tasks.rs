@@ -358,7 +358,13 @@ fn browser_tests(totals: &mut Totals) -> Result<(), String> {
     // The binaries `cargo test --workspace --all-features` built (a plain `cargo build` would
     // resolve features without the dev-dependencies and rebuild everything).
     Cmd::new(&cargo())
-        .args(["test", "--locked", "--workspace", "--all-features", "--no-run"])
+        .args([
+            "test",
+            "--locked",
+            "--workspace",
+            "--all-features",
+            "--no-run",
+        ])
         .run()?;
     let bin = |name: &str| root().join("target/debug").join(name);
     Cmd::new("node")

@@ -2,7 +2,7 @@
 //! → wasm-opt -Oz (npm binaryen) → `www/pkg/`, with a size report of every file.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::setup;
 use crate::tasks::{Cmd, root};
@@ -58,20 +58,29 @@ fn check_dependencies(cargo: &str) -> Result<(), String> {
 /// Builds the widget into `www/pkg/` and prints its sizes. Returns the output folder.
 pub fn build(cargo: &str) -> Result<PathBuf, String> {
     check_dependencies(cargo)?;
-    Cmd::new(cargo)
-        .args([
-            "build",
-            "--locked",
-            "-p",
-            "kuvert-widget",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--release",
-        ])
-        .run()?;
-    let input = root().join("target/wasm32-unknown-unknown/release/kuvert_widget.wasm");
     let out = root().join("www/pkg");
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    compile(cargo, &[], &out)?;
+    report()?;
+    Ok(out)
+}
+
+/// Release wasm32 build with `features`, then wasm-bindgen and wasm-opt into `out`.
+pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String> {
+    let mut cmd = Cmd::new(cargo).args([
+        "build",
+        "--locked",
+        "-p",
+        "kuvert-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--release",
+    ]);
+    if !features.is_empty() {
+        cmd = cmd.args(["--features", &features.join(",")]);
+    }
+    cmd.run()?;
+    let input = root().join("target/wasm32-unknown-unknown/release/kuvert_widget.wasm");
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     // KUVERT_WIDGET_NAMES=1 keeps function names in the output, for `twiggy top`.
     let keep_names = std::env::var_os("KUVERT_WIDGET_NAMES").is_some();
     println!("$ wasm-bindgen (library) --target web {}", input.display());
@@ -85,7 +94,7 @@ pub fn build(cargo: &str) -> Result<PathBuf, String> {
         // The library defaults this to true (the CLI does not); without it `init()` cannot
         // find the .wasm next to the glue.
         .omit_default_module_path(false)
-        .generate(&out)
+        .generate(out)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
     let wasm = out.join("kuvert_widget_bg.wasm");
     let wasm_opt = setup::wasm_opt()?;
@@ -99,9 +108,12 @@ pub fn build(cargo: &str) -> Result<PathBuf, String> {
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm)
-        .run()?;
-    report()?;
-    Ok(out)
+        .run()
+}
+
+/// What the frame loads, relative to `www/`, and the loader.
+pub fn frame_files() -> &'static [&'static str] {
+    FRAME_FILES
 }
 
 /// (raw, gzip -9, brotli -q 11) sizes in bytes.
