@@ -51,12 +51,14 @@
   if (d.mode === 'button') {
     const b = button();
     f.id = 'kuvert-' + Math.random().toString(36).slice(2);
-    f.hidden = true;
+    // Shown and hidden with the inline style (the `hidden` attribute loses to display: block).
+    st.display = 'none';
     b.setAttribute('aria-expanded', 'false');
     b.setAttribute('aria-controls', f.id);
     b.onclick = () => {
-      f.hidden = !f.hidden;
-      b.setAttribute('aria-expanded', String(!f.hidden));
+      const open = st.display === 'none';
+      st.display = open ? 'block' : 'none';
+      b.setAttribute('aria-expanded', String(open));
     };
     place(b);
     b.after(f);

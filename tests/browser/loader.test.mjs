@@ -142,3 +142,64 @@ test('a booking made in the frame is opened by the key tool, and kuvert:booked c
   assert.ok(text.includes(`Note ${canary}`), text);
   await context.close();
 });
+
+test('button mode opens the form in place; popup mode in a modal dialog', async () => {
+  const button = await open({ mode: 'button', lang: 'sv' });
+  const b = button.page.getByRole('button', { name: 'Boka en tid' });
+  assert.equal(await b.getAttribute('aria-expanded'), 'false');
+  assert.equal(await button.page.locator('iframe').isVisible(), false, 'the form starts closed');
+  await b.click();
+  assert.equal(await b.getAttribute('aria-expanded'), 'true');
+  await button.frame.getByRole('heading', { name: 'Välj en tjänst' }).waitFor();
+  assert.equal(await b.getAttribute('aria-controls'), await button.page.locator('iframe').getAttribute('id'));
+  await button.context.close();
+
+  const popup = await open({ mode: 'popup' });
+  await popup.page.getByRole('button', { name: 'Book an appointment' }).click();
+  const dialog = popup.page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.equal(await dialog.evaluate((d) => d.open && d.matches(':modal')), true);
+  await popup.frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  await popup.page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  await popup.context.close();
+});
+
+test('theme attributes reach the frame as custom properties; bad values are dropped', async () => {
+  const good = await open({ accent: '#7a1f5c', radius: '12px', font: 'Georgia, serif' });
+  await good.frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  const props = await good.frame.locator('html').evaluate((h) => {
+    const s = getComputedStyle(h);
+    return ['--k-accent', '--k-radius', '--k-font'].map((p) => s.getPropertyValue(p).trim());
+  });
+  assert.deepEqual(props, ['#7a1f5c', '12px', 'Georgia, serif']);
+  await good.context.close();
+
+  const bad = await open({ accent: 'red;background:url(//evil.example)', radius: '1e9px', font: 'x}body{display:none' });
+  await bad.frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  const inline = await bad.frame.locator('html').evaluate((h) => h.getAttribute('style'));
+  assert.equal(inline, null, 'no theme value was applied');
+  await bad.context.close();
+});
+
+test('at 320 px wide, no step scrolls sideways', async () => {
+  const { context, page, frame } = await open({}, { viewport: { width: 320, height: 640 } });
+  const fits = () => frame.locator('html').evaluate((h) => h.scrollWidth <= h.clientWidth);
+  await frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  assert.ok(await fits(), 'service step');
+  await frame.getByLabel(/Haircut/).check();
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByRole('radio').first().check();
+  assert.ok(await fits(), 'slot step');
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.locator('.k-error').first().waitFor();
+  assert.ok(await fits(), 'details with errors');
+  await frame.getByLabel(/^Name/).fill('Narrow Screen');
+  await frame.getByLabel(/^Phone/).fill('+46701234510');
+  await frame.getByRole('button', { name: 'Continue' }).click();
+  await frame.getByLabel(/I have read/).waitFor();
+  assert.ok(await fits(), 'notice and consent');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'the host page does not overflow either');
+  await context.close();
+});
