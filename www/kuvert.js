@@ -8,8 +8,12 @@
   const d = s.dataset;
   const src = new URL(s.src);
   const origin = src.origin;
-  const labels = { en: 'Book an appointment', nl: 'Een afspraak maken', sv: 'Boka en tid', de: 'Einen Termin buchen' };
-  const label = d.label || labels[(d.lang || navigator.language || '').slice(0, 2).toLowerCase()] || labels.en;
+  const labels = {
+    en: ['Book an appointment', 'Close'], nl: ['Een afspraak maken', 'Sluiten'],
+    sv: ['Boka en tid', 'Stäng'], de: ['Einen Termin buchen', 'Schließen'],
+  };
+  const words = labels[(d.lang || navigator.language || '').slice(0, 2).toLowerCase()] || labels.en;
+  const label = d.label || words[0];
   const p = new URLSearchParams();
   const put = (k, v) => { if (v) p.set(k, v); };
   put('inbox', d.inbox); put('form', d.form); put('keys', d.recipients); put('lang', d.lang);
@@ -68,7 +72,7 @@
     const close = document.createElement('button');
     close.type = 'button';
     close.textContent = '×';
-    close.setAttribute('aria-label', 'Close');
+    close.setAttribute('aria-label', words[1]);
     close.onclick = () => dlg.close();
     const ds = dlg.style;
     ds.width = 'min(40rem, 96vw)'; ds.padding = '0'; ds.border = '0'; ds.borderRadius = '8px';

@@ -154,12 +154,13 @@ test('button mode opens the form in place; popup mode in a modal dialog', async 
   assert.equal(await b.getAttribute('aria-controls'), await button.page.locator('iframe').getAttribute('id'));
   await button.context.close();
 
-  const popup = await open({ mode: 'popup' });
-  await popup.page.getByRole('button', { name: 'Book an appointment' }).click();
+  const popup = await open({ mode: 'popup', lang: 'de' });
+  await popup.page.getByRole('button', { name: 'Einen Termin buchen' }).click();
   const dialog = popup.page.getByRole('dialog');
   await dialog.waitFor();
   assert.equal(await dialog.evaluate((d) => d.open && d.matches(':modal')), true);
-  await popup.frame.getByRole('heading', { name: 'Choose a service' }).waitFor();
+  await popup.frame.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+  assert.equal(await dialog.getByRole('button', { name: 'Schließen' }).count(), 1, 'the close button is labelled in the language');
   await popup.page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   await popup.context.close();
