@@ -237,30 +237,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Today and `days` later, as the inbox's local dates (Europe/Stockholm ≈ UTC for a range).
+/// Tomorrow (so every slot is in the future) and `days` after it, as `YYYY-MM-DD`.
 fn dates(days: u64) -> Result<(String, String), String> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_secs();
-    let day = |secs: u64| {
-        kuvert_core_date(secs + 86_400) // tomorrow: every slot is in the future
-    };
-    Ok((day(now), day(now + days * 86_400)))
+    let tomorrow = now + 86_400;
+    Ok((date(tomorrow), date(tomorrow + days * 86_400)))
 }
 
-/// `YYYY-MM-DD` of a Unix time (civil-from-days, Howard Hinnant's algorithm).
-fn kuvert_core_date(secs: u64) -> String {
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+/// `YYYY-MM-DD` of a Unix time, by the core's one UTC formatter.
+fn date(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(kuvert_core::UtcTimestamp::from_unix)
+        .map(|t| t.to_string()[..10].to_owned())
+        .unwrap_or_default()
 }
 
 fn start_inbox(dir: &Path, host_origin: &str) -> Result<(std::process::Child, String), String> {
@@ -433,7 +426,7 @@ fn kb(n: usize) -> String {
 
 fn render(r: &Report) -> String {
     let mut s = String::new();
-    let date = kuvert_core_date(
+    let date = date(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
@@ -532,8 +525,8 @@ fn render(r: &Report) -> String {
 mod tests {
     #[test]
     fn civil_dates() {
-        assert_eq!(super::kuvert_core_date(0), "1970-01-01");
-        assert_eq!(super::kuvert_core_date(951_782_400), "2000-02-29");
-        assert_eq!(super::kuvert_core_date(1_795_392_000), "2026-11-23");
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+        assert_eq!(super::date(1_795_392_000), "2026-11-23");
     }
 }

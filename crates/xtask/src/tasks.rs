@@ -289,11 +289,24 @@ pub fn test() -> Result<(), String> {
         || crate::widget::build(&cargo()).map(|_| ()),
     )?;
     s.run("core tests on wasm32 (Node, wasm-bindgen-test)", || {
-        wasm_tests(&mut totals)
+        wasm_tests(&mut totals, "kuvert-core", "wasm", &[])
     })?;
     s.run(
         "widget tests in headless Chromium (wasm-bindgen-test)",
-        || widget_browser_tests(&mut totals),
+        || {
+            wasm_tests(
+                &mut totals,
+                "kuvert-widget",
+                "web",
+                &[
+                    ("CHROMEDRIVER", "/usr/bin/chromedriver".into()),
+                    (
+                        "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                        root().join("crates/kuvert-widget/webdriver.json"),
+                    ),
+                ],
+            )
+        },
     )?;
     s.run(
         "browser tests: loader, frame, inbox and key tool (playwright-core, Chromium)",
@@ -309,48 +322,33 @@ pub fn build_widget() -> Result<(), String> {
     crate::widget::build(&cargo()).map(|_| ())
 }
 
-/// Runs the core's wasm tests with this binary as cargo's wasm32 runner.
-fn wasm_tests(totals: &mut Totals) -> Result<(), String> {
+/// Runs `cargo test -p <package> --test <test>` for wasm32 with this binary as the runner
+/// (`wasm-bindgen-test-runner` linked in), plus `env`.
+fn wasm_tests(
+    totals: &mut Totals,
+    package: &str,
+    test: &str,
+    env: &[(&str, PathBuf)],
+) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
     // An absolute runner path keeps working when CARGO_TARGET_DIR is set.
     let runner = format!("{} wasm-test-runner", exe.display());
-    Cmd::new(&cargo())
+    let mut cmd = Cmd::new(&cargo())
         .args([
             "test",
             "--locked",
             "-p",
-            "kuvert-core",
+            package,
             "--target",
             "wasm32-unknown-unknown",
             "--test",
-            "wasm",
+            test,
         ])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
-        .run_counting(totals)
-}
-
-/// The widget's wasm-bindgen tests, in headless Chromium through chromedriver.
-fn widget_browser_tests(totals: &mut Totals) -> Result<(), String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the xtask binary: {e}"))?;
-    let runner = format!("{} wasm-test-runner", exe.display());
-    Cmd::new(&cargo())
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "kuvert-widget",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--test",
-            "web",
-        ])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env(
-            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
-            root().join("crates/kuvert-widget/webdriver.json"),
-        )
-        .run_counting(totals)
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner);
+    for (k, v) in env {
+        cmd = cmd.env(k, v);
+    }
+    cmd.run_counting(totals)
 }
 
 /// `tests/browser/*.test.mjs`: a real inbox, a host page on another origin, Debian Chromium.
