@@ -8,6 +8,8 @@
 //! The parser needs no key: the inbox uses it to refuse anything that is not a well-formed
 //! age v1 file with 1..=[`MAX_RECIPIENTS`] X25519 stanzas before storing it.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
 use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit, Nonce, aead::Aead};
 use hkdf::Hkdf;

@@ -4,6 +4,8 @@
 //! sends the code and the inbox compares hashes. 16 Crockford base32 characters = 80 bits,
 //! enough against guessing when the inbox also rate-limits wrong codes.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use core::fmt;
 
 use rand_core::TryCryptoRng;

@@ -1,6 +1,8 @@
 //! The consent receipt (GDPR Art. 7(1)): proof of what the customer was shown and chose,
 //! sealed inside every booking.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::locale::Locale;

@@ -9,6 +9,8 @@
 //! spaces to a multiple of [`PAD_BLOCK`] bytes so its length does not reveal how long a name or
 //! note is. The public facts are repeated inside, so staff can detect a swap by the inbox.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use rand_core::TryCryptoRng;
 use serde::{Deserialize, Serialize};
@@ -271,15 +273,19 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
         .public
         .validate()
         .map_err(|_| SealError::InvalidBooking)?;
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(MAX_PLAINTEXT));
-    serde_json::to_writer(&mut *plaintext, booking).map_err(|_| SealError::InvalidBooking)?;
-    let padded = plaintext.len().div_ceil(PAD_BLOCK).max(1) * PAD_BLOCK;
+    // `serde_json::to_writer` needs std, so the JSON comes from `to_vec`, which grows its own
+    // buffer. The buffers it outgrows are freed on the way: the widget's global allocator wipes
+    // every block it frees (kuvert-widget's `alloc.rs`), so no copy outlives this function there.
+    let json = Zeroizing::new(serde_json::to_vec(booking).map_err(|_| SealError::InvalidBooking)?);
+    let padded = json.len().div_ceil(PAD_BLOCK).max(1) * PAD_BLOCK;
     if padded > MAX_PLAINTEXT {
         return Err(SealError::TooLarge {
             size: padded,
             max: MAX_PLAINTEXT,
         });
     }
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(padded));
+    plaintext.extend_from_slice(&json);
     plaintext.resize(padded, b' ');
     let file = age::encrypt(rng, recipients, &plaintext)?;
     Ok(Envelope {

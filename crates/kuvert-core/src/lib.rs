@@ -12,6 +12,24 @@
 //! drop and never appear in `Debug` or `Display` output.
 
 #![forbid(unsafe_code)]
+// `no_std` + `alloc`, so the widget can be built without the standard library (its panic and
+// formatting machinery is most of what std would add to the Wasm). Opening needs the `age`
+// crate, which uses std.
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(feature = "open", test))]
+extern crate std;
+
+use alloc::string::String;
+
+/// What `std`'s prelude would bring, for the `no_std` modules.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
 
 pub mod age;
 pub mod cancel;

@@ -1,6 +1,8 @@
 //! The languages Kuvert speaks, and text given in several of them.
 
-use std::collections::BTreeMap;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 

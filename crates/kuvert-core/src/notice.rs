@@ -5,6 +5,8 @@
 //! and the notice's identity is the SHA-256 of that text ([`Notice::sha256_hex`]). The consent
 //! receipt records that hash, so staff can prove which exact words the customer saw.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::locale::Locale;

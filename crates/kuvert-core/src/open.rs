@@ -1,6 +1,8 @@
 //! Opening envelopes on the staff side, with the `age` crate. Never compiled into the widget.
 
+use std::boxed::Box;
 use std::io::Read;
+use std::vec::Vec;
 
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;

@@ -3,6 +3,8 @@
 //! Encoding per the age v1 spec (C2SP `age.md`, "The X25519 recipient type"): Bech32 (BIP 173,
 //! not Bech32m) with human-readable part `age` over the 32-byte Curve25519 public key.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use core::{fmt, str::FromStr};
 
 use bech32::{Bech32, Hrp, primitives::decode::CheckedHrpstring};

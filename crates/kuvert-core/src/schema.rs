@@ -7,6 +7,8 @@
 //!
 //! [`validate`]: FormSchema::validate
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use core::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,8 @@
 //! date crate would accept — and we would have to re-reject — offsets, fractions and lowercase
 //! separators, and would add weight to the Wasm widget for no gain.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use core::fmt;
 
 /// A point in time, whole seconds since the Unix epoch, UTC.

@@ -6,8 +6,10 @@
 //! inbox; under test ([`Transport::Held`]) they are held until the test answers them, so every
 //! response path (201, 409, 413, 429, 5xx, offline) runs the same code as in production.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
+use core::cell::RefCell;
 
 use kuvert_core::minimise::{FieldProblem, scan_free_text, validate_fields};
 use kuvert_core::notice::{Notice, field_label, render};
@@ -129,12 +131,42 @@ pub struct App {
     cancel_code: String,
 }
 
-thread_local! {
+// The one app of the frame. Natively (unit tests) a thread local; in Wasm, which has one
+// thread, a plain static: std's `thread_local!` is not there in the no_std build.
+#[cfg(not(target_arch = "wasm32"))]
+std::thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
 }
 
+#[cfg(target_arch = "wasm32")]
+struct OneThread(RefCell<Option<App>>);
+
+// SAFETY: wasm32-unknown-unknown without the `atomics` target feature has exactly one thread,
+// so the static is never reached from two threads. A build with atomics is refused below.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+unsafe impl Sync for OneThread {}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+compile_error!("the widget assumes one thread; it cannot be built with Wasm atomics");
+
+#[cfg(target_arch = "wasm32")]
+static APP: OneThread = OneThread(RefCell::new(None));
+
 fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
+    #[cfg(target_arch = "wasm32")]
+    return APP.0.borrow_mut().as_mut().map(f);
+    #[cfg(not(target_arch = "wasm32"))]
     APP.with(|a| a.borrow_mut().as_mut().map(f))
+}
+
+fn set_app(app: App) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        *APP.0.borrow_mut() = Some(app);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    APP.with(|a| *a.borrow_mut() = Some(app));
 }
 
 /// Starts the widget in `root`.
@@ -171,7 +203,7 @@ pub fn mount(root: Element, params: Params, transport: Transport) {
         cancel_code: String::new(),
     };
     let broken = matches!(app.step, Step::Broken(_));
-    APP.with(|a| *a.borrow_mut() = Some(app));
+    set_app(app);
     with_app(|a| {
         a.render(false);
         if !broken {

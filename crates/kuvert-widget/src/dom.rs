@@ -5,6 +5,8 @@
 //! The helpers are `#[inline(never)]`: each call crosses into JS with string copies, and
 //! inlining that glue at every one of the form's few hundred call sites made the Wasm larger.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
@@ -22,7 +24,11 @@ impl H {
     /// A new `<tag>`.
     #[inline(never)]
     pub fn new(tag: &str) -> H {
-        H(doc().create_element(tag).expect("valid tag name"))
+        // Not `expect`: on this Result it would link JsValue's Debug (and its JS glue).
+        match doc().create_element(tag) {
+            Ok(e) => H(e),
+            Err(_) => unreachable!("the widget's tag names are valid"),
+        }
     }
 
     /// Sets an attribute.

@@ -4,6 +4,8 @@
 //!
 //! Strings with a `{}` take one number (see [`tn`]).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use kuvert_core::Locale;
 
 /// A string key. The discriminant indexes each language's table.

@@ -8,7 +8,9 @@
 //! [`Error`] says only "not the expected JSON"; the frame shows its own message) and caps
 //! nesting. Serialization still uses `serde_json` (it links no float code for our types).
 
-use std::borrow::Cow;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 /// The input is not JSON of the expected shape. Deliberately carries no detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +22,7 @@ impl core::fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 const MAX_DEPTH: u32 = 32;
 

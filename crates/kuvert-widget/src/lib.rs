@@ -9,7 +9,14 @@
 //! No private key ever reaches here, and the `age` crate is not linked (`cargo xtask
 //! build-widget` checks the dependency tree).
 
-#![forbid(unsafe_code)]
+// `unsafe` only in `rt` (the allocator); the workspace forbids it everywhere else.
+#![deny(unsafe_code)]
+// The shipped build leaves std out (see `rt`); natively and in tests std is there as usual.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod app;
 pub mod dom;
@@ -17,18 +24,33 @@ pub mod i18n;
 pub mod json;
 pub mod wire;
 
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+mod rt;
+
+/// What the standard library's prelude would bring, for the `no_std` modules.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
+#[allow(unused_imports)]
+use prelude::*;
+
+/// The one line a panic (a bug) logs. Never the panic's message: it could carry state.
+pub const INTERNAL_ERROR: &str = "Kuvert: internal error; please reload the page";
+
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// Installs a panic hook that reports a generic line only (a panic message could otherwise
-/// carry state into the console, and the console must never show anything personal), then
-/// starts the booking form if this is the frame page (it has an element `#kuvert`).
+/// Starts the booking form if this is the frame page (it has an element `#kuvert`). With std
+/// (the tests), first installs a panic hook that logs [`INTERNAL_ERROR`] only; the shipped
+/// build's panic handler does the same (see `rt`).
 #[wasm_bindgen(start)]
 pub fn start() {
-    std::panic::set_hook(Box::new(|_| {
-        web_sys::console::error_1(&JsValue::from_str(
-            "Kuvert: internal error; please reload the page",
-        ));
+    #[cfg(feature = "std")]
+    std::panic::set_hook(std::boxed::Box::new(|_| {
+        web_sys::console::error_1(&JsValue::from_str(INTERNAL_ERROR));
     }));
     let Some(window) = web_sys::window() else {
         return;
@@ -136,7 +158,9 @@ fn watch_height(host: &str) {
         let h = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
-            .map_or(0, |e| e.get_bounding_client_rect().height().ceil() as u32);
+            .map_or(0, |e| {
+                js_sys::Math::ceil(e.get_bounding_client_rect().height()) as u32
+            });
         app::post_to_host(&host, &[("kuvert", "height"), ("height", &h.to_string())]);
     });
     if let (Ok(observer), Some(html)) = (

@@ -1,7 +1,9 @@
 //! What the inbox sends, read from [`json::Value`]s by hand (see `json.rs` for why not serde).
 //! The tests check the result against serde's reading of the same text.
 
-use std::collections::BTreeMap;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use kuvert_core::schema::{Controller, FieldKind, FieldSpec, LegalBasis, OptionalPurpose, Service};
 use kuvert_core::{FormSchema, Locale, Localized};

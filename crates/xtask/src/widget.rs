@@ -1,5 +1,6 @@
 //! The widget's release build: cargo (wasm32, release profile) → wasm-bindgen (as a library)
-//! → wasm-opt -Oz (npm binaryen) → `www/pkg/`, with a size report of every file.
+//! → short import names → wasm-opt -Oz (npm binaryen) → glue minified by esbuild → `www/pkg/`,
+//! with a size report of every file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -97,6 +98,9 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         .generate(out)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
     let wasm = out.join("kuvert_widget_bg.wasm");
+    if !keep_names {
+        shorten_imports(&wasm, &out.join("kuvert_widget.js"))?;
+    }
     let wasm_opt = setup::wasm_opt()?;
     Cmd::new(wasm_opt.to_str().ok_or("non-UTF-8 path")?)
         .args(["-Oz", "--strip-producers"])
@@ -108,7 +112,76 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm)
-        .run()
+        .run()?;
+    // The generated glue is readable JS with comments; esbuild (npm, already in the lockfile for
+    // the bench) minifies it in place. Kept readable with KUVERT_WIDGET_NAMES=1.
+    if !keep_names {
+        let glue = out.join("kuvert_widget.js");
+        let esbuild = root().join("node_modules/.bin/esbuild");
+        Cmd::new(esbuild.to_str().ok_or("non-UTF-8 path")?)
+            .arg(&glue)
+            .args([
+                "--minify",
+                "--format=esm",
+                "--allow-overwrite",
+                "--log-level=warning",
+            ])
+            .arg(format!("--outfile={}", glue.display()))
+            .run()?;
+    }
+    Ok(())
+}
+
+/// Renames the glue's imports (`__wbg_setAttribute_3fe74e09d53acb0b` and so on, about a hundred,
+/// each spelled in the .wasm and in the JS, with a hash that does not compress) to short names
+/// in both files. About 2.8 KB brotli. By hand because binaryen's `--minify-imports` renames
+/// imports from `env` only. Each old name must appear exactly once in the JS, as the key of its
+/// import function, or the build stops.
+fn shorten_imports(wasm: &Path, glue: &Path) -> Result<(), String> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let mut module = walrus::Module::from_buffer(&read(wasm)?)
+        .map_err(|e| format!("cannot parse {}: {e:#}", wasm.display()))?;
+    let mut js = String::from_utf8(read(glue)?).map_err(|_| "the glue is not UTF-8".to_owned())?;
+    let mut next = 0usize;
+    for import in module.imports.iter_mut() {
+        if import.module != "./kuvert_widget_bg.js" || !import.name.starts_with("__wbg") {
+            continue;
+        }
+        let old = format!("{}:", import.name);
+        if js.matches(&old).count() != 1 {
+            return Err(format!(
+                "cannot shorten the import {}: the glue does not spell it exactly once",
+                import.name
+            ));
+        }
+        // `$` never starts a name wasm-bindgen generates, so the short names cannot collide.
+        let new = format!("${}", short_name(next));
+        next += 1;
+        js = js.replace(&old, &format!("{new}:"));
+        import.name = new;
+    }
+    std::fs::write(wasm, module.emit_wasm())
+        .and_then(|()| std::fs::write(glue, js))
+        .map_err(|e| format!("cannot write {}: {e}", out_dir(wasm)))
+}
+
+fn out_dir(p: &Path) -> String {
+    p.parent().unwrap_or(p).display().to_string()
+}
+
+/// 0 → "a", 25 → "z", 26 → "A", 52 → "ba", …
+fn short_name(mut n: usize) -> String {
+    const DIGITS: &[u8; 52] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut s = Vec::new();
+    loop {
+        s.push(DIGITS[n % 52]);
+        n /= 52;
+        if n == 0 {
+            break;
+        }
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
 }
 
 /// What the frame loads, relative to `www/`, and the loader.
@@ -183,4 +256,28 @@ fn report() -> Result<(), String> {
         verdict(loader, LOADER_BUDGET_BROTLI)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_name;
+
+    #[test]
+    fn short_names_are_distinct_and_short() {
+        let names: Vec<String> = (0..3000).map(short_name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        assert_eq!(
+            (
+                &names[0][..],
+                &names[25][..],
+                &names[26][..],
+                &names[52][..]
+            ),
+            ("a", "z", "A", "ba")
+        );
+        assert!(names.iter().all(|n| n.len() <= 3));
+    }
 }
