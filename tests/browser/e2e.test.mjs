@@ -22,9 +22,10 @@ after(async () => {
 const SHOTS = join(ROOT, 'target/screenshots');
 const README_SHOTS = join(ROOT, 'docs/screenshots');
 
-async function newPage({ attrs = {}, headers = {}, viewport, bypassCSP = false, init, icon = true } = {}) {
+async function newPage({ attrs = {}, headers = {}, viewport, bypassCSP = false, init, icon = true, setup } = {}) {
   const context = await browser.newContext({ viewport, bypassCSP, acceptDownloads: true });
   if (init) await context.addInitScript(init);
+  if (setup) await setup(context);
   const page = await context.newPage();
   const console_ = [];
   page.on('console', (m) => console_.push({ type: m.type(), text: m.text() }));
@@ -305,6 +306,37 @@ test('6. no leaks: a canary in every field is found only inside `sealed`', async
   // Positive control: staff do see it.
   const opened = await staffOpen(stack);
   assert.ok(opened.some((b) => b.fields.name === `N${canary}`), 'the canary is inside the sealed booking');
+  await context.close();
+});
+
+test('6b. once the inbox has the booking, the Wasm memory holds nothing that was typed', async () => {
+  const canary = `Mq${Date.now().toString(36)}Mem`;
+  const phone = `+467${String(Date.now()).slice(-8)}`;
+  const { context, page, frame } = await newPage({
+    // The shipped frame.js plus one step that hands the test the Wasm memory.
+    setup: (ctx) => ctx.route('**/frame.js', async (route) => {
+      const res = await route.fetch();
+      const shipped = await res.text();
+      const js = shipped.replace('init().catch(', 'init().then((w) => { window.kuvertMemory = w.memory; }).catch(');
+      assert.notEqual(js, shipped, 'frame.js no longer starts with init().catch(');
+      await route.fulfill({ response: res, body: js });
+    }),
+  });
+  const needles = [`N${canary}`, `T${canary}`, `${canary.toLowerCase()}@example.com`, phone];
+  // Every needle found in the frame's whole linear memory (read as Latin-1; the needles are ASCII).
+  const inMemory = () => innerFrame(page).evaluate((ns) => {
+    const m = new Uint8Array(window.kuvertMemory.buffer);
+    const parts = [];
+    for (let i = 0; i < m.length; i += 0x8000) parts.push(String.fromCharCode(...m.subarray(i, i + 0x8000)));
+    const all = parts.join('');
+    return ns.filter((n) => all.includes(n));
+  }, needles);
+  await fillAndBook(frame, { slot: 6, name: `N${canary}`, phone, email: `${canary.toLowerCase()}@example.com`, note: `T${canary}` });
+  // Positive control: before Book, the details are in Wasm memory (the scan can see them).
+  assert.deepEqual(await inMemory(), needles);
+  await frame.getByRole('button', { name: 'Book' }).click();
+  await frame.getByRole('heading', { name: 'Your booking is confirmed' }).waitFor();
+  assert.deepEqual(await inMemory(), [], 'typed values left in Wasm memory after the booking');
   await context.close();
 });
 
