@@ -1,4 +1,4 @@
-//! The widget's release build: cargo (wasm32, release profile) → wasm-bindgen (as a library)
+//! The widget's release build: cargo (wasm32, the `widget` profile: release, opt-level "z")
 //! → short import names → wasm-opt -Oz (npm binaryen) → glue minified by esbuild → `www/pkg/`,
 //! with a size report of every file.
 
@@ -65,7 +65,8 @@ pub fn build(cargo: &str) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-/// Release wasm32 build with `features`, then wasm-bindgen and wasm-opt into `out`.
+/// wasm32 build (the `widget` profile) with `features`, then wasm-bindgen, wasm-opt and esbuild
+/// into `out`.
 pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String> {
     let mut cmd = Cmd::new(cargo).args([
         "build",
@@ -74,13 +75,14 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         "kuvert-widget",
         "--target",
         "wasm32-unknown-unknown",
-        "--release",
+        "--profile",
+        "widget",
     ]);
     if !features.is_empty() {
         cmd = cmd.args(["--features", &features.join(",")]);
     }
     cmd.run()?;
-    let input = root().join("target/wasm32-unknown-unknown/release/kuvert_widget.wasm");
+    let input = root().join("target/wasm32-unknown-unknown/widget/kuvert_widget.wasm");
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     // KUVERT_WIDGET_NAMES=1 keeps function names in the output, for `twiggy top`.
     let keep_names = std::env::var_os("KUVERT_WIDGET_NAMES").is_some();
