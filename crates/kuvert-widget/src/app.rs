@@ -153,20 +153,20 @@ compile_error!("the widget assumes one thread; it cannot be built with Wasm atom
 #[cfg(target_arch = "wasm32")]
 static APP: OneThread = OneThread(RefCell::new(None));
 
-fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
+/// The cell holding the app, on either kind of build.
+fn app_cell<R>(f: impl FnOnce(&RefCell<Option<App>>) -> R) -> R {
     #[cfg(target_arch = "wasm32")]
-    return APP.0.borrow_mut().as_mut().map(f);
+    return f(&APP.0);
     #[cfg(not(target_arch = "wasm32"))]
-    APP.with(|a| a.borrow_mut().as_mut().map(f))
+    APP.with(f)
+}
+
+fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Option<R> {
+    app_cell(|a| a.borrow_mut().as_mut().map(f))
 }
 
 fn set_app(app: App) {
-    #[cfg(target_arch = "wasm32")]
-    {
-        *APP.0.borrow_mut() = Some(app);
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    APP.with(|a| *a.borrow_mut() = Some(app));
+    app_cell(|a| *a.borrow_mut() = Some(app));
 }
 
 /// Starts the widget in `root`.

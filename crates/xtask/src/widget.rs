@@ -162,13 +162,11 @@ fn shorten_imports(wasm: &Path, glue: &Path) -> Result<(), String> {
         js = js.replace(&old, &format!("{new}:"));
         import.name = new;
     }
-    std::fs::write(wasm, module.emit_wasm())
-        .and_then(|()| std::fs::write(glue, js))
-        .map_err(|e| format!("cannot write {}: {e}", out_dir(wasm)))
-}
-
-fn out_dir(p: &Path) -> String {
-    p.parent().unwrap_or(p).display().to_string()
+    let write = |p: &Path, bytes: &[u8]| {
+        std::fs::write(p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
+    };
+    write(wasm, &module.emit_wasm())?;
+    write(glue, js.as_bytes())
 }
 
 /// 0 → "a", 25 → "z", 26 → "A", 52 → "ba", …
