@@ -249,6 +249,10 @@ fn is_date(s: &str) -> bool {
 /// Checks an e-mail address (a practical subset of RFC 5321) and lowercases the ASCII letters of
 /// its domain. Other letters of an internationalised domain stay as typed (IDNA maps case when
 /// the mail is sent); full Unicode lowercasing would put 12 KB of case tables into the widget.
+///
+/// Non-ASCII characters are allowed as RFC 6531 §3.3 allows them (`atext =/ UTF8-non-ascii`),
+/// except whitespace. Asking for Unicode letters instead (`char::is_alphanumeric`) would put
+/// Unicode's tables (about 3 KB) into the widget for no safety gain: the address is only stored.
 pub fn normalise_email(s: &str) -> Option<String> {
     let s = s.trim();
     let (local, domain) = s.rsplit_once('@')?;
@@ -259,7 +263,7 @@ pub fn normalise_email(s: &str) -> Option<String> {
         && !local.contains("..")
         && local
             .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+            .all(|c| email_char(c) || "!#$%&'*+/=?^_`{|}~.-".contains(c));
     let domain = domain.to_ascii_lowercase();
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = domain.len() <= 253
@@ -269,12 +273,18 @@ pub fn normalise_email(s: &str) -> Option<String> {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && l.chars().all(|c| email_char(c) || c == '-')
         })
         && labels.last().is_some_and(|tld| {
             tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
         });
     (local_ok && domain_ok && s.len() <= 254).then(|| format!("{local}@{domain}"))
+}
+
+/// An ASCII letter or digit, or any non-ASCII character but whitespace (RFC 6531 §3.3). Control
+/// characters never get here (`check` refuses them first).
+fn email_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
 }
 
 /// Normalises a phone number: E.164 (`+` and 8–15 digits) when it has an international prefix
@@ -573,6 +583,15 @@ mod tests {
             normalise_email("ann@Bücher.DE").as_deref(),
             Some("ann@bücher.de")
         );
+        // RFC 6531 addresses: any non-ASCII character but whitespace, in both parts.
+        assert_eq!(
+            normalise_email("用户@例子.广告").as_deref(),
+            Some("用户@例子.广告")
+        );
+        assert_eq!(
+            normalise_email("zoë.ångström@exämple.se").as_deref(),
+            Some("zoë.ångström@exämple.se")
+        );
         for bad in [
             "ann",
             "ann@",
@@ -582,6 +601,9 @@ mod tests {
             "a..b@example.com",
             "ann@-x.com",
             "ann b@example.com",
+            "ann\u{a0}b@example.com",
+            "ann@exa\u{3000}mple.com",
+            "ann@exa\u{85}mple.com",
         ] {
             assert_eq!(normalise_email(bad), None, "{bad}");
         }
