@@ -36,6 +36,7 @@ pub mod cancel;
 pub mod consent;
 pub mod envelope;
 pub mod locale;
+pub mod map;
 pub mod minimise;
 pub mod notice;
 #[cfg(feature = "open")]
@@ -48,6 +49,7 @@ pub use cancel::CancelCode;
 pub use consent::ConsentReceipt;
 pub use envelope::{Booking, Envelope, Error, PublicFacts, seal, seal_with_os_rng};
 pub use locale::{Locale, Localized};
+pub use map::VecMap;
 pub use recipient::Recipient;
 pub use schema::FormSchema;
 pub use utc::UtcTimestamp;

@@ -1,8 +1,8 @@
 //! The languages Kuvert speaks, and text given in several of them.
 
+use crate::map::VecMap;
 #[allow(unused_imports)]
 use crate::prelude::*;
-use alloc::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -59,7 +59,7 @@ pub enum Localized {
     /// The same text in every language.
     One(String),
     /// Text per language.
-    Many(BTreeMap<Locale, String>),
+    Many(VecMap<Locale, String>),
 }
 
 impl Localized {

@@ -9,13 +9,15 @@
 use crate::prelude::*;
 use alloc::collections::BTreeMap;
 
+use crate::map::VecMap;
+
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::schema::{FieldKind, FormSchema};
 
 /// The customer's validated, normalised answers, keyed by field key. Zeroized on drop.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Fields(BTreeMap<String, String>);
+pub struct Fields(VecMap<String, String>);
 
 impl Zeroize for Fields {
     fn zeroize(&mut self) {
@@ -67,12 +69,7 @@ impl Fields {
 
     /// Wraps an already-validated map (e.g. one read back from a sealed booking).
     pub fn from_map(map: BTreeMap<String, String>) -> Self {
-        Fields(map)
-    }
-
-    /// Borrows the underlying map.
-    pub fn as_map(&self) -> &BTreeMap<String, String> {
-        &self.0
+        Fields(map.into_iter().collect())
     }
 }
 
@@ -84,7 +81,7 @@ impl serde::Serialize for Fields {
 
 impl<'de> serde::Deserialize<'de> for Fields {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        BTreeMap::deserialize(d).map(Fields)
+        VecMap::deserialize(d).map(Fields)
     }
 }
 
@@ -140,28 +137,32 @@ pub struct FieldError {
 #[error("{} field(s) need attention", .0.len())]
 pub struct FieldErrors(pub Vec<FieldError>);
 
-/// Validates and normalises a submission against the form.
+/// Validates and normalises a submission (field key, typed value) against the form.
 ///
-/// Unknown keys are refused; blank optional fields are dropped; every value is trimmed and
+/// Unknown keys are refused, and so is a key given twice (as [`FieldProblem::Unknown`]: the form
+/// asks for each field once); blank optional fields are dropped; every value is trimmed and
 /// bounded; e-mail is checked; phone numbers become E.164 where the number allows it.
-pub fn validate_fields(
+pub fn validate_fields<K: AsRef<str>, V: AsRef<str>>(
     schema: &FormSchema,
-    input: &BTreeMap<String, String>,
+    input: impl IntoIterator<Item = (K, V)>,
 ) -> Result<Fields, FieldErrors> {
     let mut errors = Vec::new();
-    for key in input.keys() {
+    let mut given: VecMap<&str, &str> = VecMap::new();
+    let input: Vec<(K, V)> = input.into_iter().collect();
+    for (key, value) in &input {
+        let key = key.as_ref();
         let known = FieldKind::from_key(key).is_some_and(|k| schema.field(k).is_some());
-        if !known {
+        if !known || given.insert(key, value.as_ref()).is_some() {
             errors.push(FieldError {
-                field: key.clone(),
+                field: key.into(),
                 problem: FieldProblem::Unknown,
             });
         }
     }
-    let mut out = BTreeMap::new();
+    let mut out = VecMap::new();
     for spec in &schema.fields {
         let key = spec.kind.key();
-        let raw = input.get(key).map(String::as_str).unwrap_or("");
+        let raw = given.get(key).copied().unwrap_or("");
         let value = if spec.kind.is_free_text() {
             raw.trim().replace("\r\n", "\n")
         } else {

@@ -118,7 +118,7 @@ proptest! {
     #[test]
     fn over_long_values_are_refused_with_the_limit(extra in 1usize..50) {
         let schema = salon();
-        let mut input = BTreeMap::new();
+        let mut input: BTreeMap<String, String> = BTreeMap::new();
         input.insert("name".to_string(), "a".repeat(100 + extra));
         input.insert("phone".to_string(), "+46701234567".to_string());
         let errors = validate_fields(&schema, &input).unwrap_err();
@@ -177,7 +177,7 @@ fn keys_in_the_form_are_refused_because_they_belong_in_the_snippet() {
 #[test]
 fn unknown_and_missing_fields_are_reported_together() {
     let schema = salon();
-    let mut input = BTreeMap::new();
+    let mut input: BTreeMap<String, String> = BTreeMap::new();
     input.insert("nickname".to_string(), "x".to_string());
     input.insert("email".to_string(), "not-an-address".to_string());
     let problems: Vec<(String, FieldProblem)> = validate_fields(&schema, &input)
@@ -198,9 +198,29 @@ fn unknown_and_missing_fields_are_reported_together() {
 }
 
 #[test]
+fn a_field_given_twice_is_refused_not_overwritten() {
+    let schema = salon();
+    let input = [
+        ("name", "Ann Berg"),
+        ("phone", "+46701234567"),
+        ("name", "Bo Ek"),
+    ];
+    let problems: Vec<(String, FieldProblem)> = validate_fields(&schema, input)
+        .unwrap_err()
+        .0
+        .into_iter()
+        .map(|e| (e.field, e.problem))
+        .collect();
+    assert_eq!(problems, vec![("name".into(), FieldProblem::Unknown)]);
+    // Given once, the same pairs are accepted.
+    let fields = validate_fields(&schema, input[..2].iter().copied()).unwrap();
+    assert_eq!(fields.get("name"), Some("Ann Berg"));
+}
+
+#[test]
 fn local_phone_numbers_use_the_forms_country_code() {
     let schema = salon();
-    let mut input = BTreeMap::new();
+    let mut input: BTreeMap<String, String> = BTreeMap::new();
     input.insert("name".to_string(), "  Ann   Berg ".to_string());
     input.insert("phone".to_string(), "070-123 45 67".to_string());
     let fields = validate_fields(&schema, &input).unwrap();

@@ -53,7 +53,7 @@ fn schema_notice_and_validation_work_on_wasm() {
     let v: Deterministic = serde_json::from_str(DETERMINISTIC).unwrap();
     let notice = notice::render(&schema, v.booking.consent.locale);
     assert_eq!(notice.sha256_hex(), v.booking.consent.notice_sha256);
-    let mut input = BTreeMap::new();
+    let mut input: BTreeMap<String, String> = BTreeMap::new();
     input.insert("name".to_string(), " Ann ".to_string());
     input.insert("phone".to_string(), "070 123 45 67".to_string());
     let fields = validate_fields(&schema, &input).unwrap();

@@ -8,7 +8,6 @@
 
 #[allow(unused_imports)]
 use crate::prelude::*;
-use alloc::collections::BTreeMap;
 use core::cell::RefCell;
 
 use kuvert_core::minimise::{FieldProblem, scan_free_text, validate_fields};
@@ -16,6 +15,7 @@ use kuvert_core::notice::{Notice, field_label, render};
 use kuvert_core::schema::FieldKind;
 use kuvert_core::{
     Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
+    VecMap,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -117,7 +117,7 @@ pub struct App {
     day: Option<String>,
     slot: Option<usize>,
     /// What the customer typed, by field key, until the booking is accepted.
-    values: BTreeMap<String, String>,
+    values: VecMap<String, String>,
     field_errors: Vec<(String, FieldProblem)>,
     sensitive_warning: bool,
     sensitive_accepted: bool,
@@ -189,7 +189,7 @@ pub fn mount(root: Element, params: Params, transport: Transport) {
         slots: None,
         day: None,
         slot: None,
-        values: BTreeMap::new(),
+        values: VecMap::new(),
         field_errors: Vec::new(),
         sensitive_warning: false,
         sensitive_accepted: false,
@@ -423,7 +423,7 @@ impl App {
         let Some(schema) = self.form.as_ref().map(|f| &f.schema) else {
             return;
         };
-        match validate_fields(schema, &self.values) {
+        match validate_fields(schema, self.values.iter()) {
             Ok(_) => {
                 let sensitive = schema.fields.iter().any(|f| {
                     f.kind.is_free_text()
@@ -490,7 +490,7 @@ impl App {
             return;
         };
         let schema = &form.schema;
-        let fields = match validate_fields(schema, &self.values) {
+        let fields = match validate_fields(schema, self.values.iter()) {
             Ok(f) => f,
             Err(_) => {
                 self.go(Step::Details);

@@ -3,10 +3,9 @@
 
 #[allow(unused_imports)]
 use crate::prelude::*;
-use alloc::collections::BTreeMap;
 
 use kuvert_core::schema::{Controller, FieldKind, FieldSpec, LegalBasis, OptionalPurpose, Service};
-use kuvert_core::{FormSchema, Locale, Localized};
+use kuvert_core::{FormSchema, Locale, Localized, VecMap};
 
 use crate::json::{self, Error, Value};
 
@@ -59,7 +58,7 @@ fn localized(v: Option<&Value>) -> Result<Localized, Error> {
     if let Some(s) = v.str() {
         return Ok(Localized::One(s.to_owned()));
     }
-    let mut map = BTreeMap::new();
+    let mut map = VecMap::new();
     for (k, text) in v.entries().ok_or(Error)? {
         let locale = Locale::ALL
             .into_iter()

@@ -29,7 +29,7 @@ fn text(b: &[u8]) -> String {
 
 fn booking(start: i64, note: &str) -> Booking {
     let schema = FormSchema::from_json(SALON).unwrap();
-    let mut input = BTreeMap::new();
+    let mut input: BTreeMap<String, String> = BTreeMap::new();
     input.insert("name".to_string(), "Ann Berg".to_string());
     input.insert("phone".to_string(), "+46701234567".to_string());
     input.insert("note".to_string(), note.to_string());

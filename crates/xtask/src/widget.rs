@@ -60,7 +60,9 @@ fn check_dependencies(cargo: &str) -> Result<(), String> {
 pub fn build(cargo: &str) -> Result<PathBuf, String> {
     check_dependencies(cargo)?;
     let out = root().join("www/pkg");
-    let f = std::env::var("KUVERT_EXP_FEATURES").unwrap_or_default(); let fv: Vec<&str> = f.split(",").filter(|s| !s.is_empty()).collect(); compile(cargo, &fv, &out)?;
+    let f = std::env::var("KUVERT_EXP_FEATURES").unwrap_or_default();
+    let fv: Vec<&str> = f.split(",").filter(|s| !s.is_empty()).collect();
+    compile(cargo, &fv, &out)?;
     report()?;
     Ok(out)
 }

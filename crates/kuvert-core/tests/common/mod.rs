@@ -78,7 +78,7 @@ const NOTES: &[&str] = &[
 /// A random but valid booking for the salon form.
 pub fn random_booking(rng: &mut ChaCha20Rng, schema: &FormSchema) -> Booking {
     let pick = |rng: &mut ChaCha20Rng, n: usize| (rng.next_u32() as usize) % n;
-    let mut input = BTreeMap::new();
+    let mut input: BTreeMap<String, String> = BTreeMap::new();
     input.insert("name".into(), NAMES[pick(rng, NAMES.len())].to_string());
     input.insert(
         "phone".into(),

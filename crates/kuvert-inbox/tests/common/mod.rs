@@ -131,7 +131,7 @@ pub fn envelope(
 ) -> (String, CancelCode) {
     let schema = schema();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
-    let mut input = BTreeMap::new();
+    let mut input: BTreeMap<String, String> = BTreeMap::new();
     input.insert("name".to_string(), "Ann Berg".to_string());
     input.insert("phone".to_string(), "+46701234567".to_string());
     input.insert("note".to_string(), note.to_string());
