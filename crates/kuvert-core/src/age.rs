@@ -11,6 +11,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
+use base64ct::{Base64Unpadded, Encoding};
 use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit, Nonce, aead::Aead};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -182,7 +183,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
             .expect("ChaCha20-Poly1305 encryption of 16 bytes cannot fail");
 
         out.extend_from_slice(b"-> X25519 ");
-        out.extend_from_slice(STANDARD_NO_PAD.encode(share).as_bytes());
+        out.extend_from_slice(Base64Unpadded::encode_string(&share).as_bytes());
         out.push(b'\n');
         write_body(&mut out, &body);
     }
@@ -195,11 +196,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
         .expect("HMAC accepts any key length");
     mac.update(&out);
     out.push(b' ');
-    out.extend_from_slice(
-        STANDARD_NO_PAD
-            .encode(mac.finalize().into_bytes())
-            .as_bytes(),
-    );
+    out.extend_from_slice(Base64Unpadded::encode_string(&mac.finalize().into_bytes()).as_bytes());
     out.push(b'\n');
 
     // "Payload": nonce, then STREAM over 64 KiB chunks keyed with HKDF(file key, nonce, "payload").
@@ -232,7 +229,7 @@ fn stream_nonce(counter: u64, last: bool) -> Nonce {
 /// Writes a stanza body: base64 without padding, wrapped at 64 columns, the last line always
 /// shorter than 64 (possibly empty).
 fn write_body(out: &mut Vec<u8>, body: &[u8]) {
-    let encoded = STANDARD_NO_PAD.encode(body);
+    let encoded = Base64Unpadded::encode_string(body);
     let bytes = encoded.as_bytes();
     let mut start = 0;
     loop {

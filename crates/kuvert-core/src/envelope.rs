@@ -12,6 +12,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 use base64::{Engine, engine::general_purpose::STANDARD};
+use base64ct::Encoding as _;
 use rand_core::TryCryptoRng;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -292,7 +293,7 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
         kuvert: ENVELOPE_VERSION,
         form: booking.form.clone(),
         public: booking.public.clone(),
-        sealed: STANDARD.encode(file),
+        sealed: base64ct::Base64::encode_string(&file),
         cancel: cancel.hash_hex(),
     })
 }
