@@ -146,15 +146,24 @@ pub fn validate_fields<K: AsRef<str>, V: AsRef<str>>(
     schema: &FormSchema,
     input: impl IntoIterator<Item = (K, V)>,
 ) -> Result<Fields, FieldErrors> {
-    let mut errors = Vec::new();
-    let mut given: VecMap<&str, &str> = VecMap::new();
     let input: Vec<(K, V)> = input.into_iter().collect();
-    for (key, value) in &input {
-        let key = key.as_ref();
+    let pairs: Vec<(&str, &str)> = input
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect();
+    validate_pairs(schema, &pairs)
+}
+
+/// [`validate_fields`] without generics: the widget links one copy. A form has at most seven
+/// fields, so lookups are linear.
+fn validate_pairs(schema: &FormSchema, input: &[(&str, &str)]) -> Result<Fields, FieldErrors> {
+    let mut errors = Vec::new();
+    for (i, (key, _)) in input.iter().enumerate() {
         let known = FieldKind::from_key(key).is_some_and(|k| schema.field(k).is_some());
-        if !known || given.insert(key, value.as_ref()).is_some() {
+        let repeated = input[..i].iter().any(|(k, _)| k == key);
+        if !known || repeated {
             errors.push(FieldError {
-                field: key.into(),
+                field: (*key).into(),
                 problem: FieldProblem::Unknown,
             });
         }
@@ -162,7 +171,10 @@ pub fn validate_fields<K: AsRef<str>, V: AsRef<str>>(
     let mut out = VecMap::new();
     for spec in &schema.fields {
         let key = spec.kind.key();
-        let raw = given.get(key).copied().unwrap_or("");
+        let raw = input
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, v)| *v);
         let value = if spec.kind.is_free_text() {
             raw.trim().replace("\r\n", "\n")
         } else {

@@ -95,9 +95,8 @@ const fn count(table: &str) -> usize {
 }
 
 // Every language has every string (at compile time).
-const _: () = assert!(
-    count(EN) == COUNT && count(NL) == COUNT && count(SV) == COUNT && count(DE) == COUNT
-);
+const _: () =
+    assert!(count(EN) == COUNT && count(NL) == COUNT && count(SV) == COUNT && count(DE) == COUNT);
 
 const EN: &str = joined![
     "Book an appointment",
