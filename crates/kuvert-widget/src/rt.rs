@@ -5,33 +5,32 @@
 //! tables), and that alone was about 11 KB of the frame's brotli budget. Here a panic logs one
 //! generic line and traps. The tests build with the `std` feature, where std provides both.
 //!
-//! The allocator is dlmalloc (the one std uses on wasm32) behind a wrapper that wipes every
-//! block before it is freed, so no freed heap memory keeps what the customer typed: strings
-//! that grew and moved, the booking JSON as serde_json grows it, bodies of requests. Written by
-//! hand because no maintained crate wraps an allocator this way; it is the only `unsafe` in the
-//! widget.
+//! The allocator is talc (its Wasm allocator: 1.7 KB brotli smaller than dlmalloc, the one std
+//! uses on wasm32) behind a wrapper that wipes every block before it is freed, so no freed heap
+//! memory keeps what the customer typed: strings that grew and moved, the booking JSON as
+//! serde_json grows it, bodies of requests. Written by hand because no maintained crate wraps
+//! an allocator this way; it is the only `unsafe` in the widget.
 
 #![allow(unsafe_code)]
 
 use core::alloc::{GlobalAlloc, Layout};
 
-use dlmalloc::GlobalDlmalloc;
 use wasm_bindgen::JsValue;
 
-/// dlmalloc, with every block wiped on `dealloc`.
+/// talc, with every block wiped on `dealloc`.
 struct Wiping;
 
-// SAFETY: every method forwards to `GlobalDlmalloc` with the caller's pointer and layout; the
+// SAFETY: every method forwards to `INNER` with the caller's pointer and layout; the
 // only addition is writing zeros over a block the caller owns and is about to free.
 unsafe impl GlobalAlloc for Wiping {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { GlobalDlmalloc.alloc(layout) }
+        unsafe { INNER.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as above.
-        unsafe { GlobalDlmalloc.alloc_zeroed(layout) }
+        unsafe { INNER.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -40,13 +39,17 @@ unsafe impl GlobalAlloc for Wiping {
         // removed as dead stores.
         unsafe {
             zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(ptr, layout.size()));
-            GlobalDlmalloc.dealloc(ptr, layout);
+            INNER.dealloc(ptr, layout);
         }
     }
 
     // `realloc` is GlobalAlloc's default: allocate, copy, then `dealloc` (and so wipe) the old
-    // block. dlmalloc's in-place resizing would leave the tail of a shrunk block unwiped.
+    // block. An allocator's in-place shrinking would leave the tail of the block unwiped.
 }
+
+/// talc's allocator for Wasm, growing linear memory as needed. Single-threaded (a build with
+/// atomics is refused in `app`).
+static INNER: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[global_allocator]
 static ALLOC: Wiping = Wiping;
