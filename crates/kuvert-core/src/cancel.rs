@@ -73,12 +73,14 @@ impl CancelCode {
 
     /// The code grouped for people: `ABCD-EFGH-JKMN-PQRS`. Show it once; never log it.
     pub fn display_grouped(&self) -> String {
-        self.0
-            .as_bytes()
-            .chunks(4)
-            .map(|c| core::str::from_utf8(c).expect("ASCII"))
-            .collect::<Vec<_>>()
-            .join("-")
+        let mut out = String::with_capacity(self.0.len() + self.0.len() / 4);
+        for (i, c) in self.0.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push('-');
+            }
+            out.push(c);
+        }
+        out
     }
 
     /// Lowercase hex SHA-256 of the canonical code: the envelope's `cancel` value.
