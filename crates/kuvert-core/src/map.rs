@@ -19,7 +19,7 @@ pub struct VecMap<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for VecMap<K, V> {
     fn default() -> Self {
-        VecMap(Vec::new())
+        VecMap::new()
     }
 }
 
@@ -32,11 +32,6 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for VecMap<K, V> {
 }
 
 impl<K: Ord, V> VecMap<K, V> {
-    /// An empty map.
-    pub const fn new() -> Self {
-        VecMap(Vec::new())
-    }
-
     fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,
@@ -73,6 +68,11 @@ impl<K: Ord, V> VecMap<K, V> {
 }
 
 impl<K, V> VecMap<K, V> {
+    /// An empty map.
+    pub const fn new() -> Self {
+        VecMap(Vec::new())
+    }
+
     /// The entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter().map(|(k, v)| (k, v))

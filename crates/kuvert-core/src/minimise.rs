@@ -9,10 +9,9 @@
 use crate::prelude::*;
 use alloc::collections::BTreeMap;
 
-use crate::map::VecMap;
-
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::map::VecMap;
 use crate::schema::{FieldKind, FormSchema};
 
 /// The customer's validated, normalised answers, keyed by field key. Zeroized on drop.

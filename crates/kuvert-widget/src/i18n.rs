@@ -76,7 +76,7 @@ const COUNT: usize = S::ErrSlotMissing as usize + 1;
 
 /// Each language's strings as one `&'static str`, each string followed by U+001F (the unit
 /// separator). One string per language rather than an array of `&str`: the array's pointer
-/// and length pairs were about 0.5 KB brotli of the Wasm.
+/// and length pairs were about 0.2 KB brotli of the Wasm.
 macro_rules! joined {
     ($($s:literal),* $(,)?) => { concat!($($s, "\u{1f}"),*) };
 }
