@@ -132,6 +132,11 @@ test('1. a customer books with the keyboard only; staff open exactly what was ty
   assert.deepEqual(opened.fields, typed, 'exactly what was typed');
   assert.equal(opened.public.service, 'cut');
   assert.equal(opened.consent.notice_sha256, createHash('sha256').update(notice).digest('hex'), 'the receipt names the notice on screen');
+  // ...and that is the notice the core renders natively for this form: the language pack the
+  // frame loaded carries the core's wording unchanged (examples/booking.json holds that hash; a
+  // core test, the_example_booking_carries_the_fixture_notice_hash, keeps it current).
+  const example = JSON.parse(readFileSync(join(ROOT, 'crates/kuvert-core/examples/booking.json'), 'utf8'));
+  assert.equal(opened.consent.notice_sha256, example.consent.notice_sha256, 'the frame shows the core\'s own notice');
   assert.deepEqual(opened.consent.accepted, ['booking']);
   assert.deepEqual(opened.consent.declined, ['reminders', 'newsletter']);
   await context.close();

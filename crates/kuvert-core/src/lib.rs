@@ -67,3 +67,23 @@ pub fn hex(bytes: &[u8]) -> String {
     }
     s
 }
+
+/// How many `\n` `text` holds: the lines of a language file, each ended by one. A `const fn`,
+/// so built-in files are counted at compile time.
+pub const fn count_lines(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() {
+        if b[i] == b'\n' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Whether `text` is a whole language file of `lines` lines: each ended by `\n`, none blank.
+/// (The notice's wording files and the widget's string files share this shape.)
+pub fn is_whole_file(text: &str, lines: usize) -> bool {
+    text.ends_with('\n') && count_lines(text) == lines && text.lines().all(|l| !l.trim().is_empty())
+}

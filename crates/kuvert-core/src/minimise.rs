@@ -175,9 +175,18 @@ fn validate_pairs(schema: &FormSchema, input: &[(&str, &str)]) -> Result<Fields,
             .find(|(k, _)| *k == key)
             .map_or("", |(_, v)| *v);
         let value = if spec.kind.is_free_text() {
-            raw.trim().replace("\r\n", "\n")
+            crlf_to_lf(raw.trim())
         } else {
-            raw.split_whitespace().collect::<Vec<_>>().join(" ")
+            // Runs of whitespace become one space (by hand: `join` links a generic copy loop
+            // into the widget's Wasm for this one use).
+            let mut one_spaced = String::with_capacity(raw.len());
+            for word in raw.split_whitespace() {
+                if !one_spaced.is_empty() {
+                    one_spaced.push(' ');
+                }
+                one_spaced.push_str(word);
+            }
+            one_spaced
         };
         if value.is_empty() {
             if spec.required {
@@ -258,6 +267,23 @@ fn is_date(s: &str) -> bool {
     }
 }
 
+/// `text` with every CRLF made LF (a lone CR stays, and the control-character check refuses
+/// it). By hand rather than `str::replace("\r\n", …)`: a `&str` pattern links core's
+/// substring searcher into the widget.
+fn crlf_to_lf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((line, after)) = rest.split_once('\r') {
+        out.push_str(line);
+        rest = after;
+        if !rest.starts_with('\n') {
+            out.push('\r');
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Checks an e-mail address (a practical subset of RFC 5321) and lowercases the ASCII letters of
 /// its domain. Other letters of an internationalised domain stay as typed (IDNA maps case when
 /// the mail is sent); full Unicode lowercasing would put 12 KB of case tables into the widget.
@@ -272,10 +298,12 @@ pub fn normalise_email(s: &str) -> Option<String> {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| email_char(c) || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        && !local.as_bytes().windows(2).any(|w| w == b"..")
+        // Bytes, not `str::contains(c)`: that looks for a non-ASCII `c` as a `&str`, which
+        // links core's substring searcher into the widget.
+        && local.chars().all(|c| {
+            email_char(c) || (c.is_ascii() && b"!#$%&'*+/=?^_`{|}~.-".contains(&(c as u8)))
+        });
     let domain = domain.to_ascii_lowercase();
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = domain.len() <= 253
@@ -604,7 +632,15 @@ mod tests {
             normalise_email("zoë.ångström@exämple.se").as_deref(),
             Some("zoë.ångström@exämple.se")
         );
+        // Every special character RFC 5322 `atext` allows in the local part.
+        assert_eq!(
+            normalise_email("o'brien+tag!#$%&*/=?^_`{|}~-@Example.com").as_deref(),
+            Some("o'brien+tag!#$%&*/=?^_`{|}~-@example.com")
+        );
         for bad in [
+            "ann(x)@example.com",
+            "ann\"@example.com",
+            "ann,b@example.com",
             "ann",
             "ann@",
             "@example.com",
@@ -619,5 +655,14 @@ mod tests {
         ] {
             assert_eq!(normalise_email(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn line_ends_become_lf_and_a_lone_cr_stays_to_be_refused() {
+        assert_eq!(crlf_to_lf("one\r\ntwo\r\n\r\nthree"), "one\ntwo\n\nthree");
+        assert_eq!(crlf_to_lf("a\rb\r"), "a\rb\r");
+        assert_eq!(crlf_to_lf("\r\r\n"), "\r\n");
+        assert_eq!(crlf_to_lf("plain"), "plain");
+        assert_eq!(crlf_to_lf(""), "");
     }
 }

@@ -7,7 +7,7 @@
 use crate::prelude::*;
 use core::{fmt, str::FromStr};
 
-use bech32::{Bech32, Hrp, primitives::decode::CheckedHrpstring};
+use bech32::{Bech32, Hrp};
 
 const HRP: &str = "age";
 
@@ -68,17 +68,99 @@ impl FromStr for Recipient {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        if s.len() >= 15 && s[..15].eq_ignore_ascii_case("AGE-SECRET-KEY-") {
+        if s.as_bytes()
+            .get(..15)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"AGE-SECRET-KEY-"))
+        {
             return Err(RecipientError::WrongKind);
         }
-        let checked = CheckedHrpstring::new::<Bech32>(s).map_err(|_| RecipientError::Checksum)?;
-        if !checked.hrp().as_str().eq_ignore_ascii_case(HRP) {
+        let (hrp, values) = bech32_decode(s).ok_or(RecipientError::Checksum)?;
+        if hrp != HRP.as_bytes() {
             return Err(RecipientError::WrongKind);
         }
-        let bytes: Vec<u8> = checked.byte_iter().collect();
+        let bytes = to_bytes(&values).ok_or(RecipientError::Checksum)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| RecipientError::WrongLength)?;
         Self::from_bytes(bytes)
     }
+}
+
+// Bech32 decoding by hand (BIP 173, "Bech32" section). The `bech32` crate's decoder brings its
+// error-correction tables and `str`-slicing panics into the widget, 2.6 KB of its 45 KB budget;
+// these ~60 lines are 0.6 KB. The crate still encodes (`Display`) and is the oracle the tests
+// compare this decoder with.
+
+/// The Bech32 alphabet: a character's 5-bit value is its index.
+const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/// BIP 173's `bech32_polymod`: a valid Bech32 string's expanded HRP and data give 1.
+fn polymod(values: impl Iterator<Item = u8>) -> u32 {
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    let mut chk: u32 = 1;
+    for v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+/// Splits a Bech32 string into its human-readable part (lowercased) and its 5-bit data values,
+/// checksum removed, if every BIP 173 rule holds: printable ASCII, one case throughout, a `1`
+/// separator after an HRP of 1 to 83 characters, data in the alphabet, a six-character Bech32
+/// (not Bech32m) checksum. As age's spec says, BIP 173's 90-character limit does not apply.
+fn bech32_decode(s: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    let b = s.as_bytes();
+    if b.iter().any(|c| !(33..=126).contains(c))
+        || (b.iter().any(u8::is_ascii_lowercase) && b.iter().any(u8::is_ascii_uppercase))
+    {
+        return None;
+    }
+    let sep = b.iter().rposition(|&c| c == b'1')?;
+    let (hrp, data) = (b[..sep].to_ascii_lowercase(), &b[sep + 1..]);
+    if hrp.is_empty() || hrp.len() > 83 || data.len() < 6 {
+        return None;
+    }
+    let mut values = Vec::with_capacity(data.len());
+    for c in data {
+        let v = CHARSET.iter().position(|x| *x == c.to_ascii_lowercase())?;
+        values.push(v as u8);
+    }
+    let expanded = (hrp.iter().map(|c| c >> 5))
+        .chain([0])
+        .chain(hrp.iter().map(|c| c & 31))
+        .chain(values.iter().copied());
+    if polymod(expanded) != 1 {
+        return None;
+    }
+    values.truncate(values.len() - 6);
+    Some((hrp, values))
+}
+
+/// 5-bit values to bytes (BIP 173's `convertbits` without padding): the leftover is at most
+/// four bits and all zero, as age's reference implementation requires.
+fn to_bytes(values: &[u8]) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(values.len() * 5 / 8);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &v in values {
+        acc = (acc << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+        acc &= (1 << bits) - 1;
+    }
+    (bits < 5 && acc == 0).then_some(bytes)
 }
 
 impl fmt::Display for Recipient {
@@ -131,6 +213,119 @@ mod tests {
         let bech32m =
             bech32::encode::<bech32::Bech32m>(Hrp::parse("age").unwrap(), &[7u8; 32]).unwrap();
         assert_eq!(bech32m.parse::<Recipient>(), Err(RecipientError::Checksum));
+    }
+
+    /// BIP 173's test vectors ("Test vectors" section): valid Bech32 strings, then invalid ones.
+    #[test]
+    fn bip_173_vectors() {
+        for valid in [
+            "A12UEL5L",
+            "a12uel5l",
+            "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
+            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+            "11qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqc8247j",
+            "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
+            "?1ezyfcl",
+        ] {
+            // The crate agrees, which checks the copy of the vector too.
+            assert!(bech32::primitives::decode::CheckedHrpstring::new::<Bech32>(valid).is_ok());
+            let (_, values) = bech32_decode(valid).unwrap_or_else(|| panic!("{valid}"));
+            assert!(to_bytes(&values).is_some(), "{valid}");
+        }
+        for invalid in [
+            "\u{20}1nwldj5",
+            "\u{7f}1axkwrx",
+            "\u{80}1eym55h",
+            "an84characterslonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1569pvx",
+            "pzry9x0s0muk",
+            "1pzry9x0s0muk",
+            "x1b4n0q5v",
+            "li1dgmt3",
+            "de1lg7wt\u{ff}",
+            "A1G7SGD8",
+            "10a06t8",
+            "1qzzfhee",
+        ] {
+            assert_eq!(bech32_decode(invalid), None, "{invalid:?}");
+        }
+    }
+
+    #[test]
+    fn padding_must_be_short_and_zero() {
+        // 52 values are 260 bits: 32 bytes and 4 bits of padding, which must be zero.
+        let mut values = [0u8; 52];
+        assert_eq!(to_bytes(&values), Some(vec![0; 32]));
+        values[51] = 1;
+        assert_eq!(to_bytes(&values), None);
+        // 2 values are 10 bits: one byte and 2 zero bits; 1 value is 5 bits: too much padding.
+        assert_eq!(to_bytes(&[31, 28]), Some(vec![0xff]));
+        assert_eq!(to_bytes(&[0]), None);
+        // A checksummed `age1…` string whose padding is not zero is refused.
+        use bech32::{Fe32, primitives::iter::Fe32IterExt};
+        let hrp = Hrp::parse("age").unwrap();
+        let fes = (0..52).map(|i| Fe32::try_from(if i == 51 { 1u8 } else { 3 }).unwrap());
+        let s: String = fes.with_checksum::<Bech32>(&hrp).chars().collect();
+        assert!(bech32_decode(&s).is_some());
+        assert_eq!(s.parse::<Recipient>(), Err(RecipientError::Checksum));
+    }
+
+    /// What parsing gave with the `bech32` crate's decoder, before it was replaced by hand.
+    fn with_the_bech32_crate(s: &str) -> Result<Recipient, RecipientError> {
+        use bech32::primitives::decode::CheckedHrpstring;
+        let s = s.trim();
+        if s.as_bytes()
+            .get(..15)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"AGE-SECRET-KEY-"))
+        {
+            return Err(RecipientError::WrongKind);
+        }
+        let checked = CheckedHrpstring::new::<Bech32>(s).map_err(|_| RecipientError::Checksum)?;
+        if !checked.hrp().as_str().eq_ignore_ascii_case(HRP) {
+            return Err(RecipientError::WrongKind);
+        }
+        let bytes: Vec<u8> = checked.byte_iter().collect();
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| RecipientError::WrongLength)?;
+        Recipient::from_bytes(bytes)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decodes_as_the_bech32_crate_does(
+            // Half the cases are the length of a key, so that many are accepted.
+            data in proptest::prop_oneof![
+                proptest::collection::vec(proptest::num::u8::ANY, 32),
+                proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            ],
+            hrp in proptest::prop_oneof![
+                proptest::strategy::Just("age"),
+                proptest::sample::select(vec!["agf", "ag", "agea", "age-secret-key-", "a"]),
+            ],
+            upper: bool,
+            bech32m: bool,
+            edit in proptest::option::of((0usize..100, 0u8..4, proptest::sample::select(
+                b"qpzry9x8gf2tvdw0s3jn54khce6mua7lQPbio1 -,AZ\x7f".to_vec()))),
+        ) {
+            let hrp = Hrp::parse(hrp).unwrap();
+            let mut s = if bech32m {
+                bech32::encode::<bech32::Bech32m>(hrp, &data).unwrap()
+            } else {
+                bech32::encode::<Bech32>(hrp, &data).unwrap()
+            };
+            if upper {
+                s = s.to_ascii_uppercase();
+            }
+            // At most one edit: a character changed, removed or added.
+            if let Some((at, how, c)) = edit {
+                let at = at % s.len();
+                match how {
+                    0 => s.replace_range(at..=at, &char::from(c).to_string()),
+                    1 => { s.remove(at); }
+                    2 => s.insert(at, char::from(c)),
+                    _ => {}
+                }
+            }
+            proptest::prop_assert_eq!(s.parse::<Recipient>(), with_the_bech32_crate(&s), "{}", s);
+        }
     }
 
     #[test]

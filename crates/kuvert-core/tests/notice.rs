@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use kuvert_core::notice::{NOTICE_TEMPLATE_VERSION, field_label, render};
+use kuvert_core::notice::{NOTICE_TEMPLATE_VERSION, Wording, field_label, render, render_with};
 use kuvert_core::{ConsentReceipt, Locale, UtcTimestamp};
 
 #[test]
@@ -106,4 +106,65 @@ fn the_example_booking_carries_the_fixture_notice_hash() {
         example["consent"]["notice_sha256"],
         kuvert_core::notice::render(&salon(), Locale::En).sha256_hex()
     );
+}
+
+/// The `{…}` placeholders of a template, in order.
+fn placeholders(template: &str) -> Vec<&str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(k, _)| k))
+        .collect()
+}
+
+#[test]
+fn every_wording_file_is_whole_and_has_the_english_placeholders() {
+    let en = Wording::builtin_text(Locale::En);
+    for locale in Locale::ALL {
+        let text = Wording::builtin_text(locale);
+        let parsed = Wording::parse(locale, text).expect("the built-in file is whole");
+        assert_eq!(parsed, Wording::builtin(locale));
+        assert_eq!(parsed.locale(), locale);
+        assert_eq!(text.lines().count(), Wording::LINES);
+        for (i, (line, english)) in text.lines().zip(en.lines()).enumerate() {
+            assert_eq!(
+                placeholders(line),
+                placeholders(english),
+                "{locale:?} line {}: {line}",
+                i + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn a_wording_file_that_is_not_whole_is_refused() {
+    let en = Wording::builtin_text(Locale::En);
+    let lines: Vec<&str> = en.lines().collect();
+    let join = |lines: &[&str]| lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let mut blank = lines.clone();
+    blank[3] = "  ";
+    for (why, text) in [
+        ("no final newline", en.trim_end_matches('\n').to_owned()),
+        ("a line short", join(&lines[..lines.len() - 1])),
+        ("a line too many", format!("{en}one more\n")),
+        ("a blank line", join(&blank)),
+        ("empty", String::new()),
+    ] {
+        assert_eq!(Wording::parse(Locale::En, &text), None, "{why}");
+    }
+}
+
+#[test]
+fn a_wording_read_at_run_time_renders_the_built_in_notice() {
+    let schema = salon();
+    for locale in Locale::ALL {
+        let loaded = Wording::builtin_text(locale).to_owned();
+        let wording = Wording::parse(locale, &loaded).unwrap();
+        assert_eq!(render_with(&schema, &wording), render(&schema, locale));
+        assert_eq!(
+            wording.field_label(schema.fields[0].kind),
+            field_label(schema.fields[0].kind, locale)
+        );
+    }
 }

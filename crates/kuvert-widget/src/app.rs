@@ -3,15 +3,19 @@
 //! frame's root element; events are delegated from the root (three listeners in all).
 //!
 //! Network requests go through [`App::send`]. In the frame they are real `fetch` calls to the
-//! inbox; under test ([`Transport::Held`]) they are held until the test answers them, so every
-//! response path (201, 409, 413, 429, 5xx, offline) runs the same code as in production.
+//! inbox (and, for a language pack, to the frame's own origin); under test
+//! ([`Transport::Held`]) they are held until the test answers them, so every response path
+//! (201, 409, 413, 429, 5xx, offline) runs the same code as in production.
+//!
+//! Nothing is drawn until the customer's language pack ([`crate::i18n`]) has arrived; until
+//! then the frame page's own "…" stays.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 use core::cell::RefCell;
 
 use kuvert_core::minimise::{FieldProblem, scan_free_text, validate_fields};
-use kuvert_core::notice::{Notice, field_label, render};
+use kuvert_core::notice::{Notice, render_with};
 use kuvert_core::schema::FieldKind;
 use kuvert_core::{
     Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
@@ -23,7 +27,7 @@ use web_sys::{Element, Event, HtmlButtonElement};
 use zeroize::Zeroize;
 
 use crate::dom::{H, button, checked, find, find_all, focus, tx, value_of};
-use crate::i18n::{S, t, tn};
+use crate::i18n::{NO_PACK, Pack, S};
 use crate::wire::{FormConfig, Slot};
 
 /// How the widget reaches the inbox.
@@ -38,6 +42,11 @@ pub enum Transport {
 /// A request the widget makes. Only these exist: the form, its slots, a booking, a cancellation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Req {
+    /// `GET pkg/l10n/{code}.txt` from the frame's own origin: a language pack.
+    Words {
+        /// The language.
+        lang: Locale,
+    },
     /// `GET /v1/forms/{id}`.
     Form,
     /// `GET /v1/forms/{id}/slots?service&from&to`.
@@ -108,7 +117,16 @@ pub struct App {
     root: Element,
     transport: Transport,
     params: Params,
+    /// The language shown.
     locale: Locale,
+    /// The packs loaded so far (the one of `locale` among them, once it has arrived).
+    packs: Vec<Pack>,
+    /// A language the customer picked whose pack is on its way.
+    switching_to: Option<Locale>,
+    /// The first pack could not be loaded: nothing can be shown but [`NO_PACK`].
+    no_pack: bool,
+    /// The last language picked could not be loaded (said under the picker).
+    switch_failed: bool,
     recipients: Vec<Recipient>,
     step: Step,
     form: Option<FormConfig>,
@@ -182,6 +200,10 @@ pub fn mount(root: Element, params: Params, transport: Transport) {
         transport,
         params,
         locale,
+        packs: Vec::new(),
+        switching_to: None,
+        no_pack: false,
+        switch_failed: false,
         recipients,
         step,
         form: None,
@@ -205,7 +227,7 @@ pub fn mount(root: Element, params: Params, transport: Transport) {
     let broken = matches!(app.step, Step::Broken(_));
     set_app(app);
     with_app(|a| {
-        a.render(false);
+        a.send(Req::Words { lang: locale });
         if !broken {
             a.send(Req::Form);
         }
@@ -255,8 +277,20 @@ fn on_event(kind: &str, e: Event) {
 }
 
 impl App {
-    fn t(&self, s: S) -> &'static str {
-        t(self.locale, s)
+    /// The pack of the language shown, once it has arrived.
+    fn pack(&self) -> Option<&Pack> {
+        self.packs.iter().find(|p| p.locale() == self.locale)
+    }
+
+    /// The string `s` in the language shown (empty before its pack arrives; nothing is drawn
+    /// then).
+    fn t(&self, s: S) -> &str {
+        self.pack().map_or("", |p| p.t(s))
+    }
+
+    /// The string `s` with its `{}` replaced by `n`.
+    fn tn(&self, s: S, n: u32) -> String {
+        self.pack().map(|p| p.tn(s, n)).unwrap_or_default()
     }
 
     fn schema(&self) -> Option<&FormSchema> {
@@ -270,12 +304,23 @@ impl App {
         match act {
             "lang" => {
                 self.read_inputs();
-                if let Some(l) = value_of(&self.root, "#k-lang").and_then(|v| Locale::from_tag(&v))
-                {
-                    self.locale = l;
+                let Some(l) = value_of(&self.root, "#k-lang").and_then(|v| Locale::from_tag(&v))
+                else {
+                    return;
+                };
+                if self.packs.iter().any(|p| p.locale() == l) {
+                    self.switching_to = None;
+                    self.show_language(l);
+                } else {
+                    // The picker shows the new language already; the rest follows its pack.
+                    self.switching_to = Some(l);
+                    self.send(Req::Words { lang: l });
                 }
+            }
+            "retry-words" => {
+                self.no_pack = false;
                 self.render(false);
-                focus(&self.root, "#k-lang");
+                self.send(Req::Words { lang: self.locale });
             }
             "retry-form" => {
                 self.step = Step::Loading;
@@ -381,6 +426,7 @@ impl App {
     /// Moves to `step`, renders it and moves focus to its heading.
     fn go(&mut self, step: Step) {
         self.step = step;
+        self.switch_failed = false;
         self.render(true);
     }
 
@@ -466,7 +512,8 @@ impl App {
     }
 
     fn notice(&self) -> Option<Notice> {
-        self.schema().map(|s| render(s, self.locale))
+        let pack = self.pack()?;
+        self.schema().map(|s| render_with(s, &pack.wording()))
     }
 
     fn chosen_slot(&self) -> Option<&Slot> {
@@ -586,13 +633,16 @@ impl App {
         };
         let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
         let status = find(&self.root, "#k-copy-status");
-        let (copied, failed) = (self.t(S::Copied), self.t(S::CopyFailed));
+        let (copied, failed) = (
+            self.t(S::Copied).to_owned(),
+            self.t(S::CopyFailed).to_owned(),
+        );
         let Some(clipboard) = clipboard else { return };
         let promise = clipboard.write_text(&code);
         wasm_bindgen_futures::spawn_local(async move {
             let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
             if let Some(s) = status {
-                s.set_text_content(Some(if ok { copied } else { failed }));
+                s.set_text_content(Some(if ok { &copied } else { &failed }));
             }
         });
     }
@@ -642,6 +692,39 @@ impl App {
 
     fn on_answer(&mut self, req: Req, answer: Answer) {
         match req {
+            Req::Words { lang } => {
+                let pack = match answer {
+                    Ok((200, body)) => Pack::parse(lang, body),
+                    _ => None,
+                };
+                let switching = self.switching_to == Some(lang);
+                if switching {
+                    self.switching_to = None;
+                }
+                match pack {
+                    Some(pack) => {
+                        if !self.packs.iter().any(|p| p.locale() == lang) {
+                            self.packs.push(pack);
+                        }
+                        if switching {
+                            self.show_language(lang);
+                        } else if lang == self.locale {
+                            self.render(false);
+                        }
+                    }
+                    None if switching => {
+                        // The language stays as it was, and the picker says why.
+                        self.switch_failed = true;
+                        self.render(false);
+                        focus(&self.root, "#k-lang");
+                    }
+                    None if lang == self.locale && self.pack().is_none() => {
+                        self.no_pack = true;
+                        self.render(false);
+                    }
+                    None => {}
+                }
+            }
             Req::Form => match answer {
                 Ok((200, body)) => match crate::wire::form_config(&body) {
                     Ok(cfg) => {
@@ -738,6 +821,14 @@ impl App {
         }
     }
 
+    /// Shows `l`, whose pack has arrived, and keeps focus on the picker.
+    fn show_language(&mut self, l: Locale) {
+        self.switch_failed = false;
+        self.locale = l;
+        self.render(false);
+        focus(&self.root, "#k-lang");
+    }
+
     fn broken(&mut self, why: S) {
         self.step = Step::Broken(why);
         self.render(false);
@@ -789,6 +880,10 @@ impl App {
     /// Draws the current step. With `move_focus`, focus goes to the step's heading, so screen
     /// readers announce where the customer now is.
     fn render(&mut self, move_focus: bool) {
+        if self.pack().is_none() {
+            self.render_without_pack();
+            return;
+        }
         let d = crate::dom::doc();
         if let Some(html) = d.document_element() {
             let _ = html.set_attribute("lang", self.locale.code());
@@ -843,6 +938,22 @@ impl App {
         }
     }
 
+    /// Before the first pack: the frame page's "…" while it loads; if it cannot be loaded, the
+    /// one message the Wasm carries, with a way to try again.
+    fn render_without_pack(&self) {
+        if !self.no_pack {
+            return;
+        }
+        self.root.set_text_content(None);
+        let _ = self.root.append_child(
+            &H::new("main")
+                .a("lang", "en")
+                .c(tx("p", NO_PACK).a("role", "alert").a("class", "k-alert"))
+                .c(button("retry-words", "Try again"))
+                .0,
+        );
+    }
+
     fn language_picker(&self) -> H {
         let mut select = H::new("select").a("id", "k-lang").a("data-act", "lang");
         for (l, name) in [
@@ -861,6 +972,12 @@ impl App {
             .a("class", "k-lang")
             .c(tx("label", self.t(S::Language)).a("for", "k-lang"))
             .c(select)
+            .c_opt(self.switch_failed.then(|| {
+                tx("p", self.t(S::ErrOffline))
+                    .a("id", "k-lang-error")
+                    .a("role", "alert")
+                    .a("class", "k-alert")
+            }))
     }
 
     fn alert_box(&self) -> Option<H> {
@@ -888,19 +1005,20 @@ impl App {
         let mut set = H::new("fieldset").c(tx("legend", self.t(S::Service)));
         for s in &schema.services {
             let id = format!("k-s-{}", s.id);
-            set = set.c(H::new("div")
-                .a("class", "k-choice")
-                .c(H::new("input")
-                    .a("type", "radio")
-                    .a("name", "service")
-                    .a("id", &id)
-                    .a("value", &s.id)
-                    .a_if(self.service.as_deref() == Some(&s.id), "checked", ""))
-                .c(H::new("label")
-                    .a("for", &id)
-                    .t(s.name.get(self.locale))
-                    .c(tx("span", &tn(self.locale, S::Minutes, s.duration_minutes))
-                        .a("class", "k-muted"))));
+            set =
+                set.c(H::new("div")
+                    .a("class", "k-choice")
+                    .c(H::new("input")
+                        .a("type", "radio")
+                        .a("name", "service")
+                        .a("id", &id)
+                        .a("value", &s.id)
+                        .a_if(self.service.as_deref() == Some(&s.id), "checked", ""))
+                    .c(H::new("label")
+                        .a("for", &id)
+                        .t(s.name.get(self.locale))
+                        .c(tx("span", &self.tn(S::Minutes, s.duration_minutes))
+                            .a("class", "k-muted"))));
         }
         H::new("form")
             .a("data-act", "service")
@@ -979,7 +1097,7 @@ impl App {
                     );
                     if capacity > 1 {
                         label.push_str(" · ");
-                        label.push_str(&tn(self.locale, S::Places, s.remaining));
+                        label.push_str(&self.tn(S::Places, s.remaining));
                     }
                     times = times.c(H::new("div")
                         .a("class", "k-choice")
@@ -1065,7 +1183,7 @@ impl App {
                 .a("class", "k-field")
                 .c(H::new("label")
                     .a("for", &id)
-                    .t(field_label(f.kind, self.locale))
+                    .t(self.pack().map_or("", |p| p.wording().field_label(f.kind)))
                     .c(tx("span", &format!(" ({})", self.t(need))).a("class", "k-muted")))
                 .c(tx("p", f.purpose.get(self.locale))
                     .a("id", &purpose_id)
@@ -1095,16 +1213,15 @@ impl App {
     }
 
     fn problem_text(&self, p: FieldProblem) -> String {
-        let l = self.locale;
         match p {
-            FieldProblem::Required => t(l, S::ErrRequired).to_owned(),
-            FieldProblem::TooLong { max } => tn(l, S::ErrTooLong, max),
-            FieldProblem::InvalidEmail => t(l, S::ErrEmail).to_owned(),
-            FieldProblem::InvalidPhone => t(l, S::ErrPhone).to_owned(),
-            FieldProblem::InvalidNumber { max, .. } => tn(l, S::ErrNumber, max),
-            FieldProblem::InvalidDate => t(l, S::ErrDate).to_owned(),
-            FieldProblem::ControlCharacters => t(l, S::ErrControl).to_owned(),
-            _ => t(l, S::ErrUnknown).to_owned(),
+            FieldProblem::Required => self.t(S::ErrRequired).to_owned(),
+            FieldProblem::TooLong { max } => self.tn(S::ErrTooLong, max),
+            FieldProblem::InvalidEmail => self.t(S::ErrEmail).to_owned(),
+            FieldProblem::InvalidPhone => self.t(S::ErrPhone).to_owned(),
+            FieldProblem::InvalidNumber { max, .. } => self.tn(S::ErrNumber, max),
+            FieldProblem::InvalidDate => self.t(S::ErrDate).to_owned(),
+            FieldProblem::ControlCharacters => self.t(S::ErrControl).to_owned(),
+            _ => self.t(S::ErrUnknown).to_owned(),
         }
     }
 
@@ -1359,7 +1476,8 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
     let now = UtcTimestamp::from_unix((js_sys::Date::now() / 1000.0) as i64)
         .map(|t| t.to_string())
         .unwrap_or_else(|| start.to_owned());
-    [
+    let mut ics = String::new();
+    for line in [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Kuvert//Booking widget//EN",
@@ -1372,9 +1490,11 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
         &format!("DESCRIPTION:{reference}"),
         "END:VEVENT",
         "END:VCALENDAR",
-        "",
-    ]
-    .join("\r\n")
+    ] {
+        ics.push_str(line);
+        ics.push_str("\r\n");
+    }
+    ics
 }
 
 fn ics_url(reference: &str, start: &str, end: &str, service: &str, business: &str) -> String {
@@ -1403,11 +1523,24 @@ async fn fetch(inbox: &str, form: &str, req: &Req) -> Answer {
     use wasm_bindgen_futures::JsFuture;
     let init = web_sys::RequestInit::new();
     init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_cache(web_sys::RequestCache::NoStore);
     init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
-    init.set_mode(web_sys::RequestMode::Cors);
+    // The inbox's answers are never cached; a pack is a static file of the frame's own
+    // origin, which the browser may keep (revalidating it).
+    let pack = matches!(req, Req::Words { .. });
+    init.set_cache(if pack {
+        web_sys::RequestCache::NoCache
+    } else {
+        web_sys::RequestCache::NoStore
+    });
+    init.set_mode(if pack {
+        web_sys::RequestMode::SameOrigin
+    } else {
+        web_sys::RequestMode::Cors
+    });
     let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
     let url = match req {
+        // Relative to the frame page, which is served beside `pkg/`.
+        Req::Words { lang } => format!("pkg/l10n/{}.txt", lang.code()),
         Req::Form => format!("{inbox}/v1/forms/{}", enc(form)),
         Req::Slots { service, from, to } => format!(
             "{inbox}/v1/forms/{}/slots?service={}&from={}&to={}",

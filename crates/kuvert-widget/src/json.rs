@@ -174,7 +174,7 @@ impl<'a> Parser<'a> {
             let b = *self.input.get(self.pos).ok_or(Error)?;
             match b {
                 b'"' => {
-                    let tail = &self.text[run..self.pos];
+                    let tail = self.text.get(run..self.pos).ok_or(Error)?;
                     self.pos += 1;
                     return Ok(match owned {
                         Some(mut s) => {
@@ -186,7 +186,7 @@ impl<'a> Parser<'a> {
                 }
                 b'\\' => {
                     let s = owned.get_or_insert_with(String::new);
-                    s.push_str(&self.text[run..self.pos]);
+                    s.push_str(self.text.get(run..self.pos).ok_or(Error)?);
                     let e = *self.input.get(self.pos + 1).ok_or(Error)?;
                     self.pos += 2;
                     let c = match e {

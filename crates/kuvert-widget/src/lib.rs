@@ -123,13 +123,16 @@ fn apply_theme(hash: &str) {
     let style = html.style();
     for (k, v) in pairs(hash) {
         let ok = match k.as_str() {
-            "accent" => {
-                v.starts_with('#')
-                    && matches!(v.len(), 4 | 7)
-                    && v[1..].bytes().all(|b| b.is_ascii_hexdigit())
-            }
+            "accent" => v.strip_prefix('#').is_some_and(|hex| {
+                matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            }),
             "radius" => {
-                let n = v.trim_end_matches("px").trim_end_matches("rem");
+                // Not `trim_end_matches("px")`: a `&str` pattern links core's substring
+                // searcher.
+                let n = v
+                    .strip_suffix("px")
+                    .or_else(|| v.strip_suffix("rem"))
+                    .unwrap_or(&v);
                 n.len() < v.len()
                     && !n.is_empty()
                     && n.len() <= 4

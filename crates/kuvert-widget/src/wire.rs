@@ -64,7 +64,13 @@ fn localized(v: Option<&Value>) -> Result<Localized, Error> {
             .into_iter()
             .find(|l| l.code() == k)
             .ok_or(Error)?;
-        map.insert(locale, text.str().ok_or(Error)?.to_owned());
+        // A language given twice is refused, as the core's deserializer refuses it.
+        if map
+            .insert(locale, text.str().ok_or(Error)?.to_owned())
+            .is_some()
+        {
+            return Err(Error);
+        }
     }
     Ok(Localized::Many(map))
 }
@@ -221,16 +227,20 @@ mod tests {
     #[test]
     fn refuses_a_form_that_is_not_the_shape() {
         let good = include_str!("../../kuvert-core/tests/fixtures/salon.json");
+        let twice = good.replace(r#""en": "Haircut""#, r#""en": "Haircut", "en": "Trim""#);
         for bad in [
             good.replace(r#""legal_basis": "contract""#, r#""legal_basis": "whim""#),
             good.replace(r#""kind": "name""#, r#""kind": "passport""#),
             good.replace(r#""duration_minutes": 30"#, r#""duration_minutes": "30""#),
             good.replace(r#""en": "Haircut""#, r#""fi": "Hiustenleikkuu""#),
+            twice.clone(),
             good.replace(r#""retention_days": 30,"#, ""),
         ] {
             assert!(form_config(&config(&bad)).is_err());
         }
         assert!(form_config(r#"{"schema":{}}"#).is_err());
+        // The core refuses a repeated language too, so both readers agree.
+        assert!(serde_json::from_str::<FormSchema>(&twice).is_err());
     }
 
     #[test]

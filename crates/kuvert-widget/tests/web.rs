@@ -9,8 +9,10 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use kuvert_core::{CancelCode, Envelope};
+use kuvert_core::notice::Wording;
+use kuvert_core::{CancelCode, Envelope, Locale};
 use kuvert_widget::app::{self, Params, Req, Transport};
+use kuvert_widget::i18n::{self, NO_PACK};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -30,8 +32,32 @@ fn doc() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-/// A fresh root with the app mounted and the form config answered.
-fn mount_with(keys: &str, lang: &str) -> Element {
+/// The language pack the frame fetches for `lang`, as `cargo xtask build-widget` writes it.
+fn pack(lang: Locale) -> String {
+    let strings = match lang {
+        Locale::En => include_str!("../l10n/en.txt"),
+        Locale::Nl => include_str!("../l10n/nl.txt"),
+        Locale::Sv => include_str!("../l10n/sv.txt"),
+        Locale::De => include_str!("../l10n/de.txt"),
+    };
+    i18n::pack_text(lang, Wording::builtin_text(lang), strings)
+}
+
+/// Answers the held request for a language pack with the pack; returns its language.
+fn answer_pack() -> Locale {
+    let held = app::held();
+    let Some(Req::Words { lang }) = held.first().cloned() else {
+        panic!("expected a language pack request first: {held:?}");
+    };
+    assert_eq!(
+        app::respond(Ok((200, pack(lang)))),
+        Some(Req::Words { lang })
+    );
+    lang
+}
+
+/// A fresh root with the app mounted; nothing answered yet.
+fn mount_bare(keys: &str, lang: &str) -> Element {
     if let Some(old) = doc().get_element_by_id("kuvert") {
         old.remove();
     }
@@ -52,6 +78,14 @@ fn mount_with(keys: &str, lang: &str) -> Element {
     root
 }
 
+/// A fresh root with the app mounted and its language pack answered.
+fn mount_with(keys: &str, lang: &str) -> Element {
+    let root = mount_bare(keys, lang);
+    answer_pack();
+    root
+}
+
+/// A fresh root with the app mounted, its language pack and the form config answered.
 fn mount(lang: &str) -> Element {
     let root = mount_with(DEMO_PUBLIC, lang);
     let config = format!(r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm"}}"#);
@@ -99,6 +133,17 @@ fn fill(root: &Element, sel: &str, value: &str) {
             .unwrap()
             .set_value(value);
     }
+}
+
+/// Picks `code` in the language picker, as a customer does.
+fn pick_language(root: &Element, code: &str) {
+    let lang: HtmlSelectElement = q(root, "#k-lang").dyn_into().unwrap();
+    lang.set_value(code);
+    // As a browser fires it: `change` bubbles (the app listens on its root).
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    lang.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
 }
 
 fn focused_id() -> String {
@@ -289,13 +334,15 @@ fn book_stays_disabled_until_the_required_consent() {
 fn the_language_switch_rerenders_every_string_and_the_notice() {
     let root = to_consent("");
     let en_notice = text(&root, ".k-notice");
-    let lang: HtmlSelectElement = q(&root, "#k-lang").dyn_into().unwrap();
-    lang.set_value("sv");
-    // As a browser fires it: `change` bubbles (the app listens on its root).
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    lang.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
-        .unwrap();
+    pick_language(&root, "sv");
+    // Only the pack of the language picked is fetched, and only now.
+    assert_eq!(app::held(), [Req::Words { lang: Locale::Sv }]);
+    assert_eq!(
+        text(&root, "h2"),
+        "Privacy notice and consent",
+        "until it arrives"
+    );
+    answer_pack();
     assert_eq!(text(&root, "h2"), "Integritetsinformation och samtycke");
     assert_eq!(
         doc()
@@ -312,6 +359,10 @@ fn the_language_switch_rerenders_every_string_and_the_notice() {
         text(&root, "label[for=k-consent]"),
         "Jag har läst integritetsinformationen och vill boka den här tiden."
     );
+    // Back to English: its pack is kept, so nothing is fetched.
+    pick_language(&root, "en");
+    assert!(app::held().is_empty());
+    assert_eq!(text(&root, ".k-notice"), en_notice);
     // data-lang chooses the first language.
     let root = mount("de");
     assert_eq!(text(&root, "h2"), "Leistung wählen");
@@ -502,4 +553,52 @@ fn cancelling_checks_the_code_then_asks_the_inbox() {
         text(&root, "[role=status]"),
         "Your booking is cancelled and your details are erased."
     );
+}
+
+#[wasm_bindgen_test]
+fn a_language_pack_that_does_not_arrive_is_said_and_can_be_fetched_again() {
+    let root = mount_bare(DEMO_PUBLIC, "en");
+    assert_eq!(
+        app::held(),
+        [Req::Words { lang: Locale::En }, Req::Form],
+        "the pack and the form are asked for together"
+    );
+    assert_eq!(
+        root.text_content().as_deref(),
+        Some(""),
+        "nothing drawn yet"
+    );
+    app::respond(Err(()));
+    assert_eq!(text(&root, "[role=alert]"), NO_PACK);
+    assert_eq!(
+        q(&root, "main").get_attribute("lang").as_deref(),
+        Some("en")
+    );
+    // The form config arriving meanwhile changes nothing while there are no words.
+    let config = format!(r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm"}}"#);
+    assert_eq!(app::respond(Ok((200, config))), Some(Req::Form));
+    assert_eq!(text(&root, "[role=alert]"), NO_PACK);
+    // A pack of another language (or version, or cut short) is refused like a failure.
+    press(&root, "Try again");
+    assert_eq!(app::held(), [Req::Words { lang: Locale::En }]);
+    app::respond(Ok((200, pack(Locale::De))));
+    assert_eq!(text(&root, "[role=alert]"), NO_PACK);
+    press(&root, "Try again");
+    answer_pack();
+    assert_eq!(text(&root, "h2"), "Choose a service");
+
+    // A switch whose pack does not arrive keeps the language, and says so.
+    pick_language(&root, "nl");
+    assert_eq!(app::held(), [Req::Words { lang: Locale::Nl }]);
+    app::respond(Ok((404, String::new())));
+    assert_eq!(text(&root, "h2"), "Choose a service");
+    assert!(text(&root, "#k-lang-error").starts_with("No connection."));
+    let lang: HtmlSelectElement = q(&root, "#k-lang").dyn_into().unwrap();
+    assert_eq!(lang.value(), "en");
+    assert_eq!(focused_id(), "k-lang");
+    // Picking it again fetches it again; when it comes, the message goes.
+    pick_language(&root, "nl");
+    answer_pack();
+    assert_eq!(text(&root, "h2"), "Kies een dienst");
+    assert!(!exists(&root, "#k-lang-error"));
 }

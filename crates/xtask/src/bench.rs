@@ -119,7 +119,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // 1. Weight.
     let mut weight = Vec::new();
     let mut frame = (0, 0, 0);
-    for f in widget::frame_files() {
+    for f in widget::frame_files()? {
         let s =
             widget::sizes(&std::fs::read(root().join("www").join(f)).map_err(|e| e.to_string())?);
         frame = (frame.0 + s.0, frame.1 + s.1, frame.2 + s.2);
@@ -128,7 +128,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         widget::sizes(&std::fs::read(root().join("www/kuvert.js")).map_err(|e| e.to_string())?);
     weight.push(("Kuvert loader `kuvert.js`".to_owned(), loader, "≤ 1.5 KB"));
     weight.push((
-        "Kuvert frame: html, css, glue, Wasm (form, notice, strings, sealer)".to_owned(),
+        "Kuvert frame: html, css, glue, Wasm (form, notice, sealer), one language pack".to_owned(),
         frame,
         "≤ 45 KB",
     ));
@@ -445,7 +445,7 @@ fn render(r: &Report) -> String {
     }
     s.push_str("Everything in one table comes from the same run, side by side; compare within a table, not across machines or runs. No test asserts these numbers.\n\n");
 
-    s.push_str("## 1. Weight\n\nWhat a page downloads to seal one booking. Kuvert's frame also holds the whole form, the notice and the strings in four languages; the others are only the sealing library, bundled with esbuild (`--bundle --minify`, `crates/xtask/bench/*.mjs`).\n\n| what | raw | gzip -9 | brotli 11 | budget |\n|---|---:|---:|---:|---|\n");
+    s.push_str("## 1. Weight\n\nWhat a page downloads to seal one booking. Kuvert's frame also holds the whole form, the notice and the strings in the customer's language; the others are only the sealing library, bundled with esbuild (`--bundle --minify`, `crates/xtask/bench/*.mjs`).\n\n| what | raw | gzip -9 | brotli 11 | budget |\n|---|---:|---:|---:|---|\n");
     for (name, (raw, gz, br), budget) in &r.weight {
         s.push_str(&format!(
             "| {name} | {} | {} | {} | {budget} |\n",

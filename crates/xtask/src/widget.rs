@@ -1,9 +1,12 @@
 //! The widget's release build: cargo (wasm32, the `widget` profile: release, opt-level "z")
 //! → short import names → wasm-opt -Oz (npm binaryen) → glue minified by esbuild → `www/pkg/`,
-//! with a size report of every file.
+//! plus one language pack per language in `www/pkg/l10n/`, with a size report of every file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use kuvert_core::Locale;
+use kuvert_core::notice::Wording;
 
 use crate::setup;
 use crate::tasks::{Cmd, root};
@@ -60,11 +63,59 @@ fn check_dependencies(cargo: &str) -> Result<(), String> {
 pub fn build(cargo: &str) -> Result<PathBuf, String> {
     check_dependencies(cargo)?;
     let out = root().join("www/pkg");
-    let f = std::env::var("KUVERT_EXP_FEATURES").unwrap_or_default();
-    let fv: Vec<&str> = f.split(",").filter(|s| !s.is_empty()).collect();
-    compile(cargo, &fv, &out)?;
+    compile(cargo, &[], &out)?;
+    write_packs(&out)?;
     report()?;
     Ok(out)
+}
+
+/// `--config` rustflags that shorten the source paths in the Wasm's panic locations: the
+/// workspace, the crates.io sources and a local copy of std's sources, so the shipped file names
+/// no directory of the machine that built it (and is smaller). Cargo joins these flags with those
+/// in `.cargo/config.toml`; setting RUSTFLAGS instead would replace them.
+fn remap_paths() -> String {
+    let mut prefixes = vec![(root().display().to_string(), String::new())];
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(Ok(registries)) = cargo_home.map(|h| std::fs::read_dir(h.join("registry/src"))) {
+        for dir in registries.flatten() {
+            prefixes.push((dir.path().display().to_string(), String::new()));
+        }
+    }
+    // With the rust-src component installed, std's inlined code names its local copy; the
+    // same path as without it (`/rustc/<commit>`) keeps the output the same either way.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let ask = |args: &[&str]| {
+        std::process::Command::new(&rustc)
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let sysroot = ask(&["--print", "sysroot"]);
+    let sysroot = sysroot.trim();
+    let version = ask(&["-vV"]);
+    if !sysroot.is_empty()
+        && let Some(commit) = version
+            .lines()
+            .find_map(|l| l.strip_prefix("commit-hash: "))
+    {
+        prefixes.push((
+            format!("{sysroot}/lib/rustlib/src/rust"),
+            format!("/rustc/{}", commit.trim()),
+        ));
+    }
+    // TOML basic strings: backslashes and quotes escaped.
+    let toml = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let flags: Vec<String> = prefixes
+        .iter()
+        .map(|(from, to)| format!("\"--remap-path-prefix={}={}\"", toml(from), toml(to)))
+        .collect();
+    format!(
+        "target.wasm32-unknown-unknown.rustflags=[{}]",
+        flags.join(",")
+    )
 }
 
 /// wasm32 build (the `widget` profile) with `features`, then wasm-bindgen, wasm-opt and esbuild
@@ -83,7 +134,7 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
     if !features.is_empty() {
         cmd = cmd.args(["--features", &features.join(",")]);
     }
-    cmd.run()?;
+    cmd.args(["--config", &remap_paths()]).run()?;
     let input = root().join("target/wasm32-unknown-unknown/widget/kuvert_widget.wasm");
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     // KUVERT_WIDGET_NAMES=1 keeps function names in the output, for `twiggy top`.
@@ -132,6 +183,27 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
             ])
             .arg(format!("--outfile={}", glue.display()))
             .run()?;
+    }
+    Ok(())
+}
+
+/// Writes `out/l10n/<code>.txt` for every language: the pack the frame loads (see the widget's
+/// `i18n` module for the format): a header, the core's wording, the widget's strings.
+pub fn write_packs(out: &Path) -> Result<(), String> {
+    let dir = out.join("l10n");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for locale in Locale::ALL {
+        let code = locale.code();
+        let strings_file = root().join(format!("crates/kuvert-widget/l10n/{code}.txt"));
+        let strings = std::fs::read_to_string(&strings_file)
+            .map_err(|e| format!("cannot read {}: {e}", strings_file.display()))?;
+        let pack = format!(
+            "kuvert-l10n {} {code}\n{}{strings}",
+            kuvert_core::VERSION,
+            Wording::builtin_text(locale)
+        );
+        let path = dir.join(format!("{code}.txt"));
+        std::fs::write(&path, pack).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -186,9 +258,22 @@ fn short_name(mut n: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-/// What the frame loads, relative to `www/`, and the loader.
-pub fn frame_files() -> &'static [&'static str] {
-    FRAME_FILES
+/// What the frame loads, relative to `www/`: [`FRAME_FILES`] and the largest language pack
+/// (a customer loads one; a second only if they switch language).
+pub fn frame_files() -> Result<Vec<String>, String> {
+    let mut files: Vec<String> = FRAME_FILES.iter().map(|f| (*f).to_owned()).collect();
+    let mut largest = None;
+    for locale in Locale::ALL {
+        let name = format!("pkg/l10n/{}.txt", locale.code());
+        let bytes = std::fs::read(root().join("www").join(&name))
+            .map_err(|e| format!("cannot read www/{name}: {e}"))?;
+        let br = sizes(&bytes).2;
+        if largest.as_ref().is_none_or(|(size, _)| br > *size) {
+            largest = Some((br, name));
+        }
+    }
+    files.extend(largest.map(|(_, name)| name));
+    Ok(files)
 }
 
 /// (raw, gzip -9, brotli -q 11) sizes in bytes.
@@ -210,7 +295,7 @@ pub fn sizes(bytes: &[u8]) -> (usize, usize, usize) {
 pub const LOADER_BUDGET_BROTLI: usize = 1536;
 
 /// What the frame loads, relative to `www/`: the page, its CSS and starter, the glue, the Wasm.
-/// (The strings are inside the Wasm.)
+/// (And one language pack: see [`frame_files`].)
 const FRAME_FILES: &[&str] = &[
     "frame.html",
     "frame.css",
@@ -235,7 +320,8 @@ fn report() -> Result<(), String> {
         Ok((r, g, b))
     };
     let mut total = (0, 0, 0);
-    for name in FRAME_FILES {
+    let files = frame_files()?;
+    for name in &files {
         let (r, g, b) = line(name)?;
         total = (total.0 + r, total.1 + g, total.2 + b);
     }
@@ -250,6 +336,13 @@ fn report() -> Result<(), String> {
         FRAME_BUDGET_BROTLI,
         verdict(total.2, FRAME_BUDGET_BROTLI)
     );
+    println!("  the other language packs (the total counts the largest; a customer loads one):");
+    for locale in Locale::ALL {
+        let name = format!("pkg/l10n/{}.txt", locale.code());
+        if !files.contains(&name) {
+            line(&name)?;
+        }
+    }
     let (_, _, loader) = line("kuvert.js")?;
     println!(
         "  loader budget: {} of {} bytes brotli ({})",
