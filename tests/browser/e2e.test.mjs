@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launch, staffOpen, ROOT } from './harness.mjs';
+import { startStack, launch, staffOpen, showFullDay, ROOT } from './harness.mjs';
 
 let stack;
 let browser;
@@ -66,19 +66,6 @@ async function noticeOnScreen(frame) {
     }
     return t;
   });
-}
-
-/**
- * Shows the times of the second day in the date list, a day wholly ahead, so that the tests
- * that pick the n-th time do not depend on the hour they run at: late in the day, today has few
- * times left or none (the inbox's hours are 07:00–21:00 in Stockholm).
- */
-async function showFullDay(frame) {
-  await frame.getByRole('radio').first().waitFor();
-  const day = frame.locator('#k-day');
-  await day.selectOption({ index: 1 });
-  assert.equal(await day.evaluate((s) => s.selectedIndex), 1, 'the second day is shown');
-  await frame.getByRole('radio').first().waitFor();
 }
 
 async function fillAndBook(frame, { service = /Haircut/, slot = 0, name, phone, email, note }) {

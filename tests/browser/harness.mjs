@@ -131,6 +131,20 @@ min_notice_minutes = 0
   };
 }
 
+/**
+ * Shows the times of the second day in the date list, a day wholly ahead, so that no test
+ * depends on the hour it runs at: late in the day today has few times left or none (the inbox's
+ * hours are 07:00–21:00 in Stockholm), and a time could pass while a test books it.
+ */
+export async function showFullDay(frame) {
+  await frame.getByRole('radio').first().waitFor();
+  const day = frame.locator('#k-day');
+  await day.selectOption({ index: 1 });
+  const shown = await day.evaluate((s) => s.selectedIndex);
+  if (shown !== 1) throw new Error(`the date list shows day ${shown}, not the second`);
+  await frame.getByRole('radio').first().waitFor();
+}
+
 /** Runs a command and resolves with its stdout (rejects with stderr on failure). */
 export function run(cmd, args, opts = {}) {
   return new Promise((ok, fail) => {

@@ -4,7 +4,7 @@
 // envelope the native key tool opens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, launch, staffOpen, DEMO_PUBLIC } from './harness.mjs';
+import { startStack, launch, staffOpen, showFullDay, DEMO_PUBLIC } from './harness.mjs';
 
 let stack;
 let browser;
@@ -37,6 +37,7 @@ async function book(page, frame, { name, phone, note }) {
   });
   await frame.getByLabel(/Haircut/).check();
   await frame.getByRole('button', { name: 'Continue' }).click();
+  await showFullDay(frame);
   await frame.getByRole('radio').first().check();
   await frame.getByRole('button', { name: 'Continue' }).click();
   await frame.getByLabel(/^Name/).fill(name);
