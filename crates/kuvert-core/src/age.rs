@@ -128,10 +128,12 @@ pub enum HeaderError {
     EmptyPayload,
 }
 
+// The impossible failures below panic with a plain message, not `expect`: `expect` formats the
+// error's `Debug`, which links `core::fmt`'s debug builders into the widget.
 fn hkdf_sha256(ikm: &[u8], salt: &[u8], info: &[u8], okm: &mut [u8]) {
     Hkdf::<Sha256>::new(Some(salt), ikm)
         .expand(info, okm)
-        .expect("HKDF-SHA256 output of at most 32 bytes is always valid");
+        .unwrap_or_else(|_| panic!("HKDF-SHA256 output of at most 32 bytes is always valid"));
 }
 
 fn fill<R: TryCryptoRng + ?Sized>(rng: &mut R, buf: &mut [u8]) -> Result<(), SealError> {
@@ -180,7 +182,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
         hkdf_sha256(&shared[..], &salt, X25519_INFO, &mut wrap_key[..]);
         let body = ChaCha20Poly1305::new(&Key::from(*wrap_key))
             .encrypt(&Nonce::from([0u8; 12]), &file_key[..])
-            .expect("ChaCha20-Poly1305 encryption of 16 bytes cannot fail");
+            .unwrap_or_else(|_| panic!("ChaCha20-Poly1305 encryption of 16 bytes cannot fail"));
 
         out.extend_from_slice(b"-> X25519 ");
         out.extend_from_slice(Base64Unpadded::encode_string(&share).as_bytes());
@@ -193,7 +195,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
     let mut mac_key = Zeroizing::new([0u8; 32]);
     hkdf_sha256(&file_key[..], &[], b"header", &mut mac_key[..]);
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..])
-        .expect("HMAC accepts any key length");
+        .unwrap_or_else(|_| panic!("HMAC accepts any key length"));
     mac.update(&out);
     out.push(b' ');
     out.extend_from_slice(Base64Unpadded::encode_string(&mac.finalize().into_bytes()).as_bytes());
@@ -212,7 +214,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
         let last = index + 1 == chunk_count;
         let ciphertext = aead
             .encrypt(&stream_nonce(index as u64, last), chunk)
-            .expect("a 64 KiB chunk is within ChaCha20-Poly1305's limits");
+            .unwrap_or_else(|_| panic!("a 64 KiB chunk is within ChaCha20-Poly1305's limits"));
         out.extend_from_slice(&ciphertext);
     }
     Ok(out)

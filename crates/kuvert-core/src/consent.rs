@@ -67,7 +67,7 @@ impl ConsentReceipt {
             }
         }
         Ok(Self {
-            time: time.to_string(),
+            time: time.to_rfc3339(),
             locale: notice.locale,
             notice_sha256: notice.sha256_hex(),
             notice_version: NOTICE_TEMPLATE_VERSION,

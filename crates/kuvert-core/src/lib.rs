@@ -68,6 +68,47 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// `parts` joined into one string. Used instead of `format!` (which links `core::fmt` into the
+/// widget) and of `<[&str]>::concat` (whose generic body is inlined at every call).
+#[inline(never)]
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits (at most 20 are padded).
+///
+/// By hand rather than `format!` or `to_string()`: those link `core::fmt`'s formatting
+/// machinery into the widget's Wasm, and every text the widget builds goes through here or
+/// through plain concatenation instead.
+pub fn push_decimal(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let first = i.min(digits.len().saturating_sub(width));
+    for d in &digits[first..] {
+        out.push(char::from(*d));
+    }
+}
+
+/// `n` in decimal (see [`push_decimal`]).
+pub fn decimal(n: u64) -> String {
+    let mut s = String::new();
+    push_decimal(&mut s, n, 1);
+    s
+}
+
 /// How many `\n` `text` holds: the lines of a language file, each ended by one. A `const fn`,
 /// so built-in files are counted at compile time.
 pub const fn count_lines(text: &str) -> usize {
@@ -86,4 +127,39 @@ pub const fn count_lines(text: &str) -> usize {
 /// (The notice's wording files and the widget's string files share this shape.)
 pub fn is_whole_file(text: &str, lines: usize) -> bool {
     text.ends_with('\n') && count_lines(text) == lines && text.lines().all(|l| !l.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    #[test]
+    fn cat_joins_in_order() {
+        assert_eq!(cat(&[]), "");
+        assert_eq!(cat(&["a", "", "bc", "ä"]), "abcä");
+    }
+
+    #[test]
+    fn decimal_matches_format() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(decimal(n), format!("{n}"));
+            for width in [0, 1, 2, 4, 19, 20, 25] {
+                let mut s = String::from("x");
+                push_decimal(&mut s, n, width);
+                assert_eq!(s, format!("x{n:0w$}", w = width.min(20)), "{n} {width}");
+            }
+        }
+    }
 }

@@ -233,7 +233,9 @@ fn check(kind: FieldKind, value: &str, max: u32, cc: Option<&str>) -> Result<Str
         FieldKind::Email => normalise_email(value).ok_or(FieldProblem::InvalidEmail),
         FieldKind::Phone => normalise_phone(value, cc).ok_or(FieldProblem::InvalidPhone),
         FieldKind::PartySize => match value.parse::<u32>() {
-            Ok(n @ 1..=99) if value.bytes().all(|b| b.is_ascii_digit()) => Ok(n.to_string()),
+            Ok(n @ 1..=99) if value.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(crate::decimal(n.into()))
+            }
             _ => Err(FieldProblem::InvalidNumber { min: 1, max: 99 }),
         },
         FieldKind::DateOfBirth => {
@@ -318,7 +320,7 @@ pub fn normalise_email(s: &str) -> Option<String> {
         && labels.last().is_some_and(|tld| {
             tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
         });
-    (local_ok && domain_ok && s.len() <= 254).then(|| format!("{local}@{domain}"))
+    (local_ok && domain_ok && s.len() <= 254).then(|| crate::cat(&[local, "@", &domain]))
 }
 
 /// An ASCII letter or digit, or any non-ASCII character but whitespace (RFC 6531 §3.3). Control
@@ -343,7 +345,7 @@ pub fn normalise_phone(s: &str, country_code: Option<&str>) -> Option<String> {
             _ => return None,
         }
     }
-    let e164 = |d: &str| (8..=15).contains(&d.len()).then(|| format!("+{d}"));
+    let e164 = |d: &str| (8..=15).contains(&d.len()).then(|| crate::cat(&["+", d]));
     if plus {
         return if digits.starts_with('0') {
             None
@@ -359,7 +361,7 @@ pub fn normalise_phone(s: &str, country_code: Option<&str>) -> Option<String> {
         };
     }
     match (digits.strip_prefix('0'), country_code) {
-        (Some(national), Some(cc)) if !national.is_empty() => e164(&format!("{cc}{national}")),
+        (Some(national), Some(cc)) if !national.is_empty() => e164(&crate::cat(&[cc, national])),
         _ => (6..=15).contains(&digits.len()).then_some(digits),
     }
 }

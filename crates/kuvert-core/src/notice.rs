@@ -261,7 +261,7 @@ fn sentence(s: &str) -> String {
     if s.ends_with(['.', '!', '?']) {
         s.to_owned()
     } else {
-        format!("{s}.")
+        crate::cat(&[s, "."])
     }
 }
 
@@ -360,7 +360,7 @@ pub fn render_with(schema: &FormSchema, wording: &Wording<'_>) -> Notice {
         heading: w.line(Line::HRetention).into(),
         paragraphs: vec![fill(
             w.line(Line::Retention),
-            &[("days", &schema.retention_days.to_string())],
+            &[("days", &crate::decimal(schema.retention_days.into()))],
         )],
         items: vec![],
     });

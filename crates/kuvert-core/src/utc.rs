@@ -76,6 +76,27 @@ impl UtcTimestamp {
         ))
     }
 
+    /// The timestamp in the canonical form `YYYY-MM-DDTHH:MM:SSZ` (what `Display` writes).
+    /// Built without `core::fmt` (see [`crate::push_decimal`]); years are 1970–9999.
+    pub fn to_rfc3339(self) -> String {
+        let (y, mo, d) = self.date();
+        let s = self.0.rem_euclid(86_400);
+        let mut out = String::with_capacity(20);
+        crate::push_decimal(&mut out, y.unsigned_abs(), 4);
+        for (sep, n) in [
+            ('-', mo),
+            ('-', d),
+            ('T', s / 3600),
+            (':', s / 60 % 60),
+            (':', s % 60),
+        ] {
+            out.push(sep);
+            crate::push_decimal(&mut out, n.unsigned_abs(), 2);
+        }
+        out.push('Z');
+        out
+    }
+
     /// The calendar date (year, month, day) in UTC.
     pub fn date(self) -> (i64, i64, i64) {
         civil_from_days(self.0.div_euclid(86_400))
@@ -84,15 +105,7 @@ impl UtcTimestamp {
 
 impl fmt::Display for UtcTimestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d) = self.date();
-        let s = self.0.rem_euclid(86_400);
-        write!(
-            f,
-            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        )
+        f.write_str(&self.to_rfc3339())
     }
 }
 
@@ -159,6 +172,27 @@ mod tests {
             let t = UtcTimestamp::parse(s).unwrap();
             assert_eq!(t.unix(), secs, "{s}");
             assert_eq!(t.to_string(), s);
+        }
+    }
+
+    /// `to_rfc3339` is built by hand; `format!` is the oracle, over the whole range.
+    #[test]
+    fn hand_built_text_matches_format() {
+        let mut secs = MIN_SECS;
+        while secs <= MAX_SECS {
+            let t = UtcTimestamp::from_unix(secs).unwrap();
+            let (y, mo, d) = t.date();
+            let s = secs.rem_euclid(86_400);
+            let expected = format!(
+                "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                s / 3600,
+                s / 60 % 60,
+                s % 60
+            );
+            assert_eq!(t.to_rfc3339(), expected);
+            assert_eq!(UtcTimestamp::parse(&expected), Ok(t));
+            // A prime step, so hours, minutes and seconds all vary.
+            secs += 7_919_993;
         }
     }
 

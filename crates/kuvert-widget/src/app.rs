@@ -439,7 +439,7 @@ impl App {
                     .map(|s| s.fields.iter().map(|f| f.kind.key()).collect())
                     .unwrap_or_default();
                 for key in keys {
-                    if let Some(v) = value_of(&self.root, &format!("#k-f-{key}")) {
+                    if let Some(v) = value_of(&self.root, &kuvert_core::cat(&["#k-f-", key])) {
                         let old = self.values.insert(key.to_owned(), v);
                         if let Some(mut old) = old {
                             old.zeroize();
@@ -494,7 +494,7 @@ impl App {
                 self.render(false);
                 if let Some((key, _)) = self.field_errors.first() {
                     let key = key.clone();
-                    focus(&self.root, &format!("#k-f-{key}"));
+                    focus(&self.root, &kuvert_core::cat(&["#k-f-", &key]));
                 }
             }
         }
@@ -620,7 +620,7 @@ impl App {
             return;
         }
         // The grouped code is Crockford base32 and dashes only: nothing to escape.
-        let body = format!(r#"{{"code":"{}"}}"#, code.display_grouped());
+        let body = kuvert_core::cat(&[r#"{"code":""#, &code.display_grouped(), r#""}"#]);
         self.busy = true;
         self.alert = Some(S::Sending);
         self.render(false);
@@ -920,7 +920,7 @@ impl App {
                 if !self.root.contains(Some(&e)) {
                     None
                 } else if !e.id().is_empty() {
-                    Some(format!("#{}", e.id()))
+                    Some(kuvert_core::cat(&["#", &e.id()]))
                 } else if e.tag_name() == "H2" {
                     Some("h2".to_owned())
                 } else {
@@ -1004,7 +1004,7 @@ impl App {
         };
         let mut set = H::new("fieldset").c(tx("legend", self.t(S::Service)));
         for s in &schema.services {
-            let id = format!("k-s-{}", s.id);
+            let id = kuvert_core::cat(&["k-s-", &s.id]);
             set =
                 set.c(H::new("div")
                     .a("class", "k-choice")
@@ -1069,7 +1069,7 @@ impl App {
                 let mut select = H::new("select").a("id", "k-day").a("data-act", "day");
                 for day in &days {
                     let label = format_time(
-                        &format!("{day}T12:00:00Z"),
+                        &kuvert_core::cat(&[day.as_str(), "T12:00:00Z"]),
                         self.locale,
                         "UTC",
                         &[("weekday", "long"), ("day", "numeric"), ("month", "long")],
@@ -1088,7 +1088,8 @@ impl App {
                     .filter(|s| local_date(&s.start, &tz) == day)
                     .enumerate()
                 {
-                    let id = format!("k-t-{i}");
+                    let n = kuvert_core::decimal(i as u64);
+                    let id = kuvert_core::cat(&["k-t-", &n]);
                     let mut label = format_time(
                         &s.start,
                         self.locale,
@@ -1105,7 +1106,7 @@ impl App {
                             .a("type", "radio")
                             .a("name", "slot")
                             .a("id", &id)
-                            .a("value", &i.to_string())
+                            .a("value", &n)
                             .a_if(self.slot == Some(i), "checked", ""))
                         .c(tx("label", &label).a("for", &id)));
                 }
@@ -1138,16 +1139,16 @@ impl App {
         }
         for f in &schema.fields {
             let key = f.kind.key();
-            let id = format!("k-f-{key}");
-            let purpose_id = format!("k-p-{key}");
-            let error_id = format!("k-e-{key}");
+            let id = kuvert_core::cat(&["k-f-", key]);
+            let purpose_id = kuvert_core::cat(&["k-p-", key]);
+            let error_id = kuvert_core::cat(&["k-e-", key]);
             let problem = self
                 .field_errors
                 .iter()
                 .find(|(k, _)| k == key)
                 .map(|(_, p)| *p);
             let described = if problem.is_some() {
-                format!("{purpose_id} {error_id}")
+                kuvert_core::cat(&[purpose_id.as_str(), " ", &error_id])
             } else {
                 purpose_id.clone()
             };
@@ -1174,7 +1175,7 @@ impl App {
             let input = input
                 .a("id", &id)
                 .a("name", key)
-                .a("maxlength", &f.max_length().to_string())
+                .a("maxlength", &kuvert_core::decimal(f.max_length().into()))
                 .a("aria-describedby", &described)
                 .a_if(f.required, "aria-required", "true")
                 .a_if(problem.is_some(), "aria-invalid", "true");
@@ -1184,7 +1185,8 @@ impl App {
                 .c(H::new("label")
                     .a("for", &id)
                     .t(self.pack().map_or("", |p| p.wording().field_label(f.kind)))
-                    .c(tx("span", &format!(" ({})", self.t(need))).a("class", "k-muted")))
+                    .c(tx("span", &kuvert_core::cat(&[" (", self.t(need), ")"]))
+                        .a("class", "k-muted")))
                 .c(tx("p", f.purpose.get(self.locale))
                     .a("id", &purpose_id)
                     .a("class", "k-purpose"))
@@ -1249,7 +1251,7 @@ impl App {
             tz,
             &[("hour", "2-digit"), ("minute", "2-digit")],
         );
-        format!("{day}–{until}")
+        kuvert_core::cat(&[&day, "–", &until])
     }
 
     fn render_consent(&self) -> H {
@@ -1294,7 +1296,7 @@ impl App {
         let optional = (!schema.optional_purposes.is_empty()).then(|| {
             let mut set = H::new("fieldset").c(tx("legend", self.t(S::OptionalLegend)));
             for o in &schema.optional_purposes {
-                let id = format!("k-o-{}", o.id);
+                let id = kuvert_core::cat(&["k-o-", &o.id]);
                 set = set.c(H::new("div")
                     .a("class", "k-choice")
                     .c(H::new("input")
@@ -1341,7 +1343,10 @@ impl App {
             .c(H::new("p").c(tx("a", self.t(S::Ics))
                 .a("href", &d.ics_url)
                 .a("id", "k-ics")
-                .a("download", &format!("booking-{}.ics", d.reference))))
+                .a(
+                    "download",
+                    &kuvert_core::cat(&["booking-", &d.reference, ".ics"]),
+                )))
             .c(tx("h3", self.t(S::CodeLabel)))
             .c(H::new("p")
                 .a("class", "k-code")
@@ -1441,7 +1446,7 @@ fn local_date_now(tz: &str) -> String {
 
 /// `date` (`YYYY-MM-DD`) plus `days`.
 fn add_days(date: &str, days: u32) -> String {
-    let d = js_sys::Date::new(&JsValue::from_str(&format!("{date}T12:00:00Z")));
+    let d = js_sys::Date::new(&JsValue::from_str(&kuvert_core::cat(&[date, "T12:00:00Z"])));
     let next = js_sys::Date::new(&JsValue::from_f64(
         d.get_time() + f64::from(days) * 86_400_000.0,
     ));
@@ -1466,15 +1471,30 @@ fn days_of(slots: &[Slot], tz: &str) -> Vec<String> {
 /// An `.ics` file for the appointment (RFC 5545), made in the browser. It holds the reference,
 /// the service and the business, never the customer's details.
 pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business: &str) -> String {
-    let compact = |s: &str| s.replace(['-', ':'], "");
+    // One pass each, by hand: `str::replace` with char patterns linked a copy per pattern type.
+    let compact = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '-' | ':'))
+            .collect::<String>()
+    };
+    // TEXT values (RFC 5545 §3.3.11): backslash, semicolon and comma escaped; line breaks
+    // become spaces (the summary is one line).
     let escape = |s: &str| {
-        s.replace('\\', "\\\\")
-            .replace(';', "\\;")
-            .replace(',', "\\,")
-            .replace(['\r', '\n'], " ")
+        let mut out = String::with_capacity(s.len() + 4);
+        for c in s.chars() {
+            match c {
+                '\\' | ';' | ',' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '\r' | '\n' => out.push(' '),
+                c => out.push(c),
+            }
+        }
+        out
     };
     let now = UtcTimestamp::from_unix((js_sys::Date::now() / 1000.0) as i64)
-        .map(|t| t.to_string())
+        .map(UtcTimestamp::to_rfc3339)
         .unwrap_or_else(|| start.to_owned());
     let mut ics = String::new();
     for line in [
@@ -1482,12 +1502,12 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
         "VERSION:2.0",
         "PRODID:-//Kuvert//Booking widget//EN",
         "BEGIN:VEVENT",
-        &format!("UID:{reference}@kuvert"),
-        &format!("DTSTAMP:{}", compact(&now)),
-        &format!("DTSTART:{}", compact(start)),
-        &format!("DTEND:{}", compact(end)),
-        &format!("SUMMARY:{} ({})", escape(service), escape(business)),
-        &format!("DESCRIPTION:{reference}"),
+        &kuvert_core::cat(&["UID:", reference, "@kuvert"]),
+        &kuvert_core::cat(&["DTSTAMP:", &compact(&now)]),
+        &kuvert_core::cat(&["DTSTART:", &compact(start)]),
+        &kuvert_core::cat(&["DTEND:", &compact(end)]),
+        &kuvert_core::cat(&["SUMMARY:", &escape(service), " (", &escape(business), ")"]),
+        &kuvert_core::cat(&["DESCRIPTION:", reference]),
         "END:VEVENT",
         "END:VCALENDAR",
     ] {
@@ -1540,24 +1560,28 @@ async fn fetch(inbox: &str, form: &str, req: &Req) -> Answer {
     let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
     let url = match req {
         // Relative to the frame page, which is served beside `pkg/`.
-        Req::Words { lang } => format!("pkg/l10n/{}.txt", lang.code()),
-        Req::Form => format!("{inbox}/v1/forms/{}", enc(form)),
-        Req::Slots { service, from, to } => format!(
-            "{inbox}/v1/forms/{}/slots?service={}&from={}&to={}",
-            enc(form),
-            enc(service),
-            enc(from),
-            enc(to)
-        ),
+        Req::Words { lang } => kuvert_core::cat(&["pkg/l10n/", lang.code(), ".txt"]),
+        Req::Form => kuvert_core::cat(&[inbox, "/v1/forms/", &enc(form)]),
+        Req::Slots { service, from, to } => kuvert_core::cat(&[
+            inbox,
+            "/v1/forms/",
+            &enc(form),
+            "/slots?service=",
+            &enc(service),
+            "&from=",
+            &enc(from),
+            "&to=",
+            &enc(to),
+        ]),
         Req::Book { envelope } => {
             init.set_method("POST");
             init.set_body(&JsValue::from_str(envelope));
-            format!("{inbox}/v1/bookings")
+            kuvert_core::cat(&[inbox, "/v1/bookings"])
         }
         Req::Cancel { reference, body } => {
             init.set_method("POST");
             init.set_body(&JsValue::from_str(body));
-            format!("{inbox}/v1/bookings/{}/cancel", enc(reference))
+            kuvert_core::cat(&[inbox, "/v1/bookings/", &enc(reference), "/cancel"])
         }
     };
     if matches!(req, Req::Book { .. } | Req::Cancel { .. }) {

@@ -14,7 +14,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 pub fn doc() -> Document {
     web_sys::window()
         .and_then(|w| w.document())
-        .expect("the widget runs in a document")
+        .unwrap_or_else(|| panic!("the widget runs in a document"))
 }
 
 /// An element under construction.
@@ -24,10 +24,11 @@ impl H {
     /// A new `<tag>`.
     #[inline(never)]
     pub fn new(tag: &str) -> H {
-        // Not `expect`: on this Result it would link JsValue's Debug (and its JS glue).
+        // Not `expect` or `unreachable!`: they format their message (and `expect` the error's
+        // Debug), which links `core::fmt` (and JsValue's Debug glue); this panic's text is fixed.
         match doc().create_element(tag) {
             Ok(e) => H(e),
-            Err(_) => unreachable!("the widget's tag names are valid"),
+            Err(_) => panic!("the widget's tag names are valid"),
         }
     }
 

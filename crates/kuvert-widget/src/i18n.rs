@@ -183,7 +183,7 @@ impl Pack {
         while let Some((before, after)) = rest.split_once('{') {
             out.push_str(before);
             if let Some(tail) = after.strip_prefix('}') {
-                push_decimal(&mut out, n);
+                kuvert_core::push_decimal(&mut out, n.into(), 1);
                 out.push_str(tail);
                 return out;
             }
@@ -192,24 +192,6 @@ impl Pack {
         }
         out.push_str(rest);
         out
-    }
-}
-
-/// Appends `n` in decimal.
-pub fn push_decimal(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for d in &digits[i..] {
-        out.push(char::from(*d));
     }
 }
 

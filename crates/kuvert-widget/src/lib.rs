@@ -30,9 +30,9 @@ mod rt;
 /// What the standard library's prelude would bring, for the `no_std` modules.
 mod prelude {
     pub use alloc::borrow::ToOwned;
-    pub use alloc::string::{String, ToString};
+    pub use alloc::string::String;
+    pub use alloc::vec;
     pub use alloc::vec::Vec;
-    pub use alloc::{format, vec};
 }
 #[allow(unused_imports)]
 use prelude::*;
@@ -146,7 +146,7 @@ fn apply_theme(hash: &str) {
             _ => false,
         };
         if ok {
-            let _ = style.set_property(&format!("--k-{k}"), &v);
+            let _ = style.set_property(&kuvert_core::cat(&["--k-", &k]), &v);
         }
     }
 }
@@ -164,7 +164,13 @@ fn watch_height(host: &str) {
             .map_or(0, |e| {
                 js_sys::Math::ceil(e.get_bounding_client_rect().height()) as u32
             });
-        app::post_to_host(&host, &[("kuvert", "height"), ("height", &h.to_string())]);
+        app::post_to_host(
+            &host,
+            &[
+                ("kuvert", "height"),
+                ("height", &kuvert_core::decimal(h.into())),
+            ],
+        );
     });
     if let (Ok(observer), Some(html)) = (
         web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()),
@@ -184,6 +190,7 @@ fn watch_height(host: &str) {
 #[cfg(feature = "bench")]
 #[wasm_bindgen]
 pub fn bench_seal(recipients: &str) -> Result<String, JsError> {
+    use alloc::string::ToString;
     use kuvert_core::{Booking, CancelCode, ConsentReceipt, Locale, PublicFacts, Recipient};
     let recipients = Recipient::parse_list(recipients).map_err(|e| JsError::new(&e.to_string()))?;
     let fields = [

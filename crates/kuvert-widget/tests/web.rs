@@ -443,6 +443,14 @@ fn the_ics_file_names_the_appointment_and_nothing_personal() {
     assert!(ics.contains("SUMMARY:Haircut (Salong Sax\\, AB)\r\n"));
     assert!(ics.contains("UID:K7QF-9XTM-2B4C@kuvert\r\n"));
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    let odd = app::ics_text(
+        "R",
+        "2030-03-04T08:30:00Z",
+        "2030-03-04T09:00:00Z",
+        "Cut; wash",
+        "A\\B\r\nC",
+    );
+    assert!(odd.contains("SUMMARY:Cut\\; wash (A\\\\B  C)\r\n"), "{odd}");
 }
 
 #[wasm_bindgen_test]
