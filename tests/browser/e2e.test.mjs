@@ -148,12 +148,17 @@ test('1. a customer books with the keyboard only; staff open exactly what was ty
 });
 
 test('2. cancelling with the code erases the booking and frees the slot', async () => {
-  const { context, frame } = await newPage();
+  const { context, page, frame } = await newPage();
   await fillAndBook(frame, { service: /Haircut/, slot: 2, name: 'Cancel Me', phone: '+46701234500' });
   await frame.getByRole('button', { name: 'Book' }).click();
   await frame.getByRole('heading', { name: 'Your booking is confirmed' }).waitFor();
   const reference = await frame.locator('#k-reference').textContent();
   const code = await frame.locator('#k-code').textContent();
+  // The copy button puts the code on the clipboard, and says so once the browser has.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await frame.getByRole('button', { name: 'Copy code' }).click();
+  await frame.locator('#k-copy-status', { hasText: 'Copied.' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code, 'the code is on the clipboard');
   const opened = (await staffOpen(stack)).find((b) => b.reference === reference);
   const { start } = opened.public;
   const free = async () => {

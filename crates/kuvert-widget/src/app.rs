@@ -145,8 +145,39 @@ pub struct App {
     busy: bool,
     done: Option<Confirmation>,
     held: Vec<Req>,
+    /// Requests on their way (fetch transport), by id.
+    waiting: Vec<Waiting>,
+    next_id: u32,
+    /// The one JS function every promise the app waits on settles into (see [`App::wait`]).
+    settle: js_sys::Function,
     cancel_ref: String,
     cancel_code: String,
+}
+
+/// A request on its way: the status is known once its response has arrived.
+struct Waiting {
+    id: u32,
+    req: Req,
+    status: u16,
+}
+
+/// What has settled, passed to [`App::settled`] with the id of the request.
+const RESPONSE: u32 = 0;
+const BODY: u32 = 1;
+const FAILED: u32 = 2;
+const COPIED: u32 = 3;
+const COPY_FAILED: u32 = 4;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A promise, seen only for `then` with plain functions (js-sys's `then2` takes closures).
+    type Settling;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_call(this: &Settling, ok: &js_sys::Function, fail: &js_sys::Function);
+    /// A function, seen only for `bind` with two numbers.
+    type Bindable;
+    #[wasm_bindgen(method, js_name = bind)]
+    fn bind_two(this: &Bindable, this_arg: &JsValue, what: u32, id: u32) -> js_sys::Function;
 }
 
 // The one app of the frame. Natively (unit tests) a thread local; in Wasm, which has one
@@ -221,6 +252,9 @@ pub fn mount(root: Element, params: Params, transport: Transport) {
         busy: false,
         done: None,
         held: Vec::new(),
+        waiting: Vec::new(),
+        next_id: 0,
+        settle: settle_function(),
         cancel_ref: String::new(),
         cancel_code: String::new(),
     };
@@ -253,6 +287,19 @@ fn listen(root: &Element) {
         // The root lives as long as the frame: the three listeners do too.
         cb.forget();
     }
+}
+
+/// The function promises settle into. It lives as long as the frame, like the listeners.
+///
+/// Why not `async` and `wasm_bindgen_futures`: their executor, wakers and `JsFuture` were
+/// 1.3 KB brotli of the frame for three kinds of promise, each awaited once.
+fn settle_function() -> js_sys::Function {
+    let cb = Closure::<dyn FnMut(u32, u32, JsValue)>::new(|what, id, value| {
+        with_app(|a| a.settled(what, id, value));
+    });
+    let f = cb.as_ref().unchecked_ref::<js_sys::Function>().clone();
+    cb.forget();
+    f
 }
 
 fn on_event(kind: &str, e: Event) {
@@ -631,20 +678,10 @@ impl App {
         let Some(code) = self.done.as_ref().map(|d| d.code.clone()) else {
             return;
         };
-        let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
-        let status = find(&self.root, "#k-copy-status");
-        let (copied, failed) = (
-            self.t(S::Copied).to_owned(),
-            self.t(S::CopyFailed).to_owned(),
-        );
-        let Some(clipboard) = clipboard else { return };
-        let promise = clipboard.write_text(&code);
-        wasm_bindgen_futures::spawn_local(async move {
-            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-            if let Some(s) = status {
-                s.set_text_content(Some(if ok { &copied } else { &failed }));
-            }
-        });
+        if let Some(w) = web_sys::window() {
+            let promise = w.navigator().clipboard().write_text(&code);
+            self.wait(&promise, 0, COPIED, COPY_FAILED);
+        }
     }
 
     fn forget_confirmation(&mut self) {
@@ -680,14 +717,57 @@ impl App {
         match self.transport {
             Transport::Held => self.held.push(req),
             Transport::Fetch => {
-                let inbox = self.params.inbox.clone();
-                let form = self.params.form.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let answer = fetch(&inbox, &form, &req).await;
-                    with_app(|a| a.on_answer(req, answer));
-                });
+                let id = self.next_id;
+                self.next_id = self.next_id.wrapping_add(1);
+                // A request that cannot even be made answers as if offline, but later, as
+                // every answer comes: `send` is called in the middle of an action.
+                let promise = fetch(&self.params.inbox, &self.params.form, &req)
+                    .unwrap_or_else(|| js_sys::Promise::reject(&JsValue::NULL));
+                self.wait(&promise, id, RESPONSE, FAILED);
+                self.waiting.push(Waiting { id, req, status: 0 });
             }
         }
+    }
+
+    /// Has `promise` settle into [`App::settled`] with `ok` or `fail` and `id`.
+    fn wait(&self, promise: &js_sys::Promise, id: u32, ok: u32, fail: u32) {
+        let settle = self.settle.unchecked_ref::<Bindable>();
+        promise.unchecked_ref::<Settling>().then_call(
+            &settle.bind_two(&JsValue::NULL, ok, id),
+            &settle.bind_two(&JsValue::NULL, fail, id),
+        );
+    }
+
+    /// A promise the app waited on has settled with `value`.
+    fn settled(&mut self, what: u32, id: u32, value: JsValue) {
+        if what == COPIED || what == COPY_FAILED {
+            let text = self.t(if what == COPIED {
+                S::Copied
+            } else {
+                S::CopyFailed
+            });
+            if let Some(status) = find(&self.root, "#k-copy-status") {
+                status.set_text_content(Some(text));
+            }
+            return;
+        }
+        let Some(i) = self.waiting.iter().position(|w| w.id == id) else {
+            return;
+        };
+        if what == RESPONSE
+            && let Ok(response) = value.clone().dyn_into::<web_sys::Response>()
+            && let Ok(body) = response.text()
+        {
+            self.waiting[i].status = response.status();
+            self.wait(&body, id, BODY, FAILED);
+            return;
+        }
+        let waiting = self.waiting.remove(i);
+        let answer = match value.as_string() {
+            Some(body) if what == BODY => Ok((waiting.status, body)),
+            _ => Err(()),
+        };
+        self.on_answer(waiting.req, answer);
     }
 
     fn on_answer(&mut self, req: Req, answer: Answer) {
@@ -1539,8 +1619,8 @@ pub fn post_to_host(host: &str, fields: &[(&str, &str)]) {
     let _ = parent.post_message(&msg, host);
 }
 
-async fn fetch(inbox: &str, form: &str, req: &Req) -> Answer {
-    use wasm_bindgen_futures::JsFuture;
+/// Starts the request `req`: the promise of its response, unless it cannot be made.
+fn fetch(inbox: &str, form: &str, req: &Req) -> Option<js_sys::Promise> {
     let init = web_sys::RequestInit::new();
     init.set_credentials(web_sys::RequestCredentials::Omit);
     init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
@@ -1585,22 +1665,11 @@ async fn fetch(inbox: &str, form: &str, req: &Req) -> Answer {
         }
     };
     if matches!(req, Req::Book { .. } | Req::Cancel { .. }) {
-        let headers = web_sys::Headers::new().map_err(|_| ())?;
-        headers
-            .set("content-type", "application/json")
-            .map_err(|_| ())?;
+        let headers = web_sys::Headers::new().ok()?;
+        headers.set("content-type", "application/json").ok()?;
         init.set_headers(&headers);
     }
-    let w = web_sys::window().ok_or(())?;
-    let resp = JsFuture::from(w.fetch_with_str_and_init(&url, &init))
-        .await
-        .map_err(|_| ())?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| ())?;
-    let status = resp.status();
-    let text = JsFuture::from(resp.text().map_err(|_| ())?)
-        .await
-        .map_err(|_| ())?;
-    Ok((status, text.as_string().unwrap_or_default()))
+    Some(web_sys::window()?.fetch_with_str_and_init(&url, &init))
 }
 
 // --- test hooks ------------------------------------------------------------------------------
