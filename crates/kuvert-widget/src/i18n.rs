@@ -198,6 +198,7 @@ impl Pack {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     fn files(l: Locale) -> (&'static str, &'static str) {
         let strings = match l {

@@ -191,6 +191,7 @@ pub fn error_code(body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     fn config(schema: &str) -> String {
         format!(r#"{{"schema":{schema},"time_zone":"Europe/Stockholm"}}"#)
