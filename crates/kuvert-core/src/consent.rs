@@ -77,6 +77,19 @@ impl ConsentReceipt {
         })
     }
 
+    /// Appends the receipt as JSON, members in declaration order (as serde writes them).
+    pub(crate) fn write_json(&self, out: &mut String) {
+        let mut o = crate::json::Obj::open(out);
+        o.str("time", &self.time)
+            .str("locale", self.locale.code())
+            .str("notice_sha256", &self.notice_sha256)
+            .num("notice_version", self.notice_version)
+            .strs("accepted", &self.accepted)
+            .strs("declined", &self.declined)
+            .str("widget_version", &self.widget_version);
+        o.close();
+    }
+
     /// Whether this receipt records `notice` (same text, same language).
     pub fn matches_notice(&self, notice: &Notice) -> bool {
         self.locale == notice.locale && self.notice_sha256 == notice.sha256_hex()

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use crate::age::{self, HeaderError, SealError};
 use crate::cancel::{CancelCode, is_cancel_hash};
 use crate::consent::ConsentReceipt;
+use crate::json;
 use crate::minimise::Fields;
 use crate::recipient::Recipient;
 use crate::schema::is_valid_id;
@@ -51,6 +52,15 @@ pub struct PublicFacts {
 }
 
 impl PublicFacts {
+    /// Appends the facts as JSON, members in declaration order (as serde writes them).
+    fn write_json(&self, out: &mut String) {
+        let mut o = json::Obj::open(out);
+        o.str("service", &self.service)
+            .str("start", &self.start)
+            .str("end", &self.end);
+        o.close();
+    }
+
     /// Checks the service id and times; returns (start, end).
     pub fn validate(&self) -> Result<(UtcTimestamp, UtcTimestamp), Error> {
         if !is_valid_id(&self.service) {
@@ -99,6 +109,23 @@ pub struct Booking {
     pub fields: Fields,
     /// The consent receipt.
     pub consent: ConsentReceipt,
+}
+
+impl Booking {
+    /// Appends the booking as compact JSON to `out`: the text that is padded and sealed.
+    ///
+    /// The same text as `serde_json::to_string` writes (members in declaration order, fields
+    /// in key order), without serde_json's serializer in the widget (see `json.rs`). The
+    /// caller owns the buffer, so it decides how the plaintext is wiped: [`seal`] writes into
+    /// a `Zeroizing` buffer sized so that it never grows.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = json::Obj::open(out);
+        o.num("kuvert", self.kuvert).str("form", &self.form);
+        self.public.write_json(o.key("public"));
+        self.fields.write_json(o.key("fields"));
+        self.consent.write_json(o.key("consent"));
+        o.close();
+    }
 }
 
 /// Everything that can be wrong with an envelope, from its JSON down to the sealed booking.
@@ -250,10 +277,17 @@ impl Envelope {
     }
 
     /// The envelope as compact JSON.
+    ///
+    /// The same text as `serde_json::to_string` writes, without serde_json's serializer in the
+    /// widget (see `json.rs`).
     pub fn to_json(&self) -> String {
-        // Strings and a number into a String: serde_json cannot fail here. No `expect`, so no
-        // panic path (and no error formatting linked into the widget).
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = String::with_capacity(self.sealed.len() + 256);
+        let mut o = json::Obj::open(&mut out);
+        o.num("kuvert", self.kuvert).str("form", &self.form);
+        self.public.write_json(o.key("public"));
+        o.str("sealed", &self.sealed).str("cancel", &self.cancel);
+        o.close();
+        out
     }
 }
 
@@ -274,21 +308,23 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
         .public
         .validate()
         .map_err(|_| SealError::InvalidBooking)?;
-    // `serde_json::to_writer` needs std, so the JSON comes from `to_vec`, which grows its own
-    // buffer. The buffers it outgrows are freed on the way: the widget's global allocator wipes
-    // every block it frees (kuvert-widget's `alloc.rs`), so no copy outlives this function there.
-    let json = Zeroizing::new(serde_json::to_vec(booking).map_err(|_| SealError::InvalidBooking)?);
-    let padded = json.len().div_ceil(PAD_BLOCK).max(1) * PAD_BLOCK;
+    // One buffer, as large as any plaintext may be, so that writing and padding never move
+    // the text (a buffer that grows leaves its old copy behind, unwiped). A booking too large
+    // for it still grows it, and is refused just below; in the widget the allocator wipes
+    // every block it frees (kuvert-widget's `rt.rs`), so no copy outlives this function there.
+    let mut plaintext = Zeroizing::new(String::with_capacity(MAX_PLAINTEXT));
+    booking.write_json(&mut plaintext);
+    let padded = plaintext.len().div_ceil(PAD_BLOCK).max(1) * PAD_BLOCK;
     if padded > MAX_PLAINTEXT {
         return Err(SealError::TooLarge {
             size: padded,
             max: MAX_PLAINTEXT,
         });
     }
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(padded));
-    plaintext.extend_from_slice(&json);
-    plaintext.resize(padded, b' ');
-    let file = age::encrypt(rng, recipients, &plaintext)?;
+    while plaintext.len() < padded {
+        plaintext.push(' ');
+    }
+    let file = age::encrypt(rng, recipients, plaintext.as_bytes())?;
     Ok(Envelope {
         kuvert: ENVELOPE_VERSION,
         form: booking.form.clone(),

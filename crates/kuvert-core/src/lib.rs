@@ -35,6 +35,7 @@ pub mod age;
 pub mod cancel;
 pub mod consent;
 pub mod envelope;
+mod json;
 pub mod locale;
 pub mod map;
 pub mod minimise;

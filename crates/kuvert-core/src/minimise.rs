@@ -72,6 +72,17 @@ impl Fields {
     }
 }
 
+impl Fields {
+    /// Appends the fields as a JSON object, in key order (as serde writes them).
+    pub(crate) fn write_json(&self, out: &mut String) {
+        let mut o = crate::json::Obj::open(out);
+        for (key, value) in self.0.iter() {
+            o.str(key, value);
+        }
+        o.close();
+    }
+}
+
 impl serde::Serialize for Fields {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(s)
