@@ -11,7 +11,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
-use base64ct::{Base64Unpadded, Encoding};
 use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit, Nonce, aead::Aead};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -185,7 +184,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
             .unwrap_or_else(|_| panic!("ChaCha20-Poly1305 encryption of 16 bytes cannot fail"));
 
         out.extend_from_slice(b"-> X25519 ");
-        out.extend_from_slice(Base64Unpadded::encode_string(&share).as_bytes());
+        out.extend_from_slice(crate::base64(&share, false).as_bytes());
         out.push(b'\n');
         write_body(&mut out, &body);
     }
@@ -198,7 +197,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
         .unwrap_or_else(|_| panic!("HMAC accepts any key length"));
     mac.update(&out);
     out.push(b' ');
-    out.extend_from_slice(Base64Unpadded::encode_string(&mac.finalize().into_bytes()).as_bytes());
+    out.extend_from_slice(crate::base64(&mac.finalize().into_bytes(), false).as_bytes());
     out.push(b'\n');
 
     // "Payload": nonce, then STREAM over 64 KiB chunks keyed with HKDF(file key, nonce, "payload").
@@ -231,7 +230,7 @@ fn stream_nonce(counter: u64, last: bool) -> Nonce {
 /// Writes a stanza body: base64 without padding, wrapped at 64 columns, the last line always
 /// shorter than 64 (possibly empty).
 fn write_body(out: &mut Vec<u8>, body: &[u8]) {
-    let encoded = Base64Unpadded::encode_string(body);
+    let encoded = crate::base64(body, false);
     let bytes = encoded.as_bytes();
     let mut start = 0;
     loop {
