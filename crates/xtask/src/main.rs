@@ -14,6 +14,7 @@ mod bench;
 mod demo;
 mod setup;
 mod tasks;
+mod unformat;
 mod widget;
 
 use std::process::ExitCode;

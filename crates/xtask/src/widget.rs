@@ -1,5 +1,5 @@
 //! The widget's release build: cargo (wasm32, the `widget` profile: release, opt-level "z")
-//! → short import names → wasm-opt -Oz (npm binaryen) → glue minified by esbuild → `www/pkg/`,
+//! → never-called formatting made `unreachable` → short import names → wasm-opt -Oz (npm binaryen) → glue minified by esbuild → `www/pkg/`,
 //! plus one language pack per language in `www/pkg/l10n/`, with a size report of every file.
 
 use std::io::Write;
@@ -145,7 +145,8 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         .web(true)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?
         .typescript(false)
-        .remove_name_section(!keep_names)
+        // The names are needed by `unformat` below; wasm-opt's `--strip-debug` drops them.
+        .remove_name_section(false)
         .remove_producers_section(true)
         // The library defaults this to true (the CLI does not); without it `init()` cannot
         // find the .wasm next to the glue.
@@ -153,9 +154,7 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         .generate(out)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
     let wasm = out.join("kuvert_widget_bg.wasm");
-    if !keep_names {
-        shorten_imports(&wasm, &out.join("kuvert_widget.js"))?;
-    }
+    post_link(&wasm, &out.join("kuvert_widget.js"), !keep_names)?;
     let wasm_opt = setup::wasm_opt()?;
     Cmd::new(wasm_opt.to_str().ok_or("non-UTF-8 path")?)
         .args(["-Oz", "--strip-producers"])
@@ -208,16 +207,35 @@ pub fn write_packs(out: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The steps between wasm-bindgen and wasm-opt, on one parse of the Wasm: formatting that
+/// nothing can call becomes `unreachable` (see `unformat.rs`), and, when `shorten`, the imports
+/// get short names.
+fn post_link(wasm: &Path, glue: &Path, shorten: bool) -> Result<(), String> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let mut module = walrus::Module::from_buffer(&read(wasm)?)
+        .map_err(|e| format!("cannot parse {}: {e:#}", wasm.display()))?;
+    let done = crate::unformat::unformat(&mut module)?;
+    println!(
+        "unformat: {} functions that only formatting reaches now trap",
+        done.functions
+    );
+    let mut js = String::from_utf8(read(glue)?).map_err(|_| "the glue is not UTF-8".to_owned())?;
+    if shorten {
+        shorten_imports(&mut module, &mut js)?;
+    }
+    let write = |p: &Path, bytes: &[u8]| {
+        std::fs::write(p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
+    };
+    write(wasm, &module.emit_wasm())?;
+    write(glue, js.as_bytes())
+}
+
 /// Renames the glue's imports (`__wbg_setAttribute_3fe74e09d53acb0b` and so on, about a hundred,
 /// each spelled in the .wasm and in the JS, with a hash that does not compress) to short names
 /// in both files. About 2.8 KB brotli. By hand because binaryen's `--minify-imports` renames
 /// imports from `env` only. Each old name must appear exactly once in the JS, as the key of its
 /// import function, or the build stops.
-fn shorten_imports(wasm: &Path, glue: &Path) -> Result<(), String> {
-    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
-    let mut module = walrus::Module::from_buffer(&read(wasm)?)
-        .map_err(|e| format!("cannot parse {}: {e:#}", wasm.display()))?;
-    let mut js = String::from_utf8(read(glue)?).map_err(|_| "the glue is not UTF-8".to_owned())?;
+fn shorten_imports(module: &mut walrus::Module, js: &mut String) -> Result<(), String> {
     let mut next = 0usize;
     for import in module.imports.iter_mut() {
         if import.module != "./kuvert_widget_bg.js" || !import.name.starts_with("__wbg") {
@@ -233,14 +251,10 @@ fn shorten_imports(wasm: &Path, glue: &Path) -> Result<(), String> {
         // `$` never starts a name wasm-bindgen generates, so the short names cannot collide.
         let new = format!("${}", short_name(next));
         next += 1;
-        js = js.replace(&old, &format!("{new}:"));
+        *js = js.replace(&old, &format!("{new}:"));
         import.name = new;
     }
-    let write = |p: &Path, bytes: &[u8]| {
-        std::fs::write(p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
-    };
-    write(wasm, &module.emit_wasm())?;
-    write(glue, js.as_bytes())
+    Ok(())
 }
 
 /// 0 → "a", 25 → "z", 26 → "A", 52 → "ba", …
