@@ -93,6 +93,13 @@ pub(crate) fn base64(bytes: &[u8], padded: bool) -> String {
     out
 }
 
+/// How many characters (Unicode scalar values) `s` holds: its bytes that do not continue a
+/// UTF-8 sequence. The same number as `s.chars().count()`, whose word-at-a-time version is 1 KB
+/// of the widget's Wasm; the texts counted here (form fields) are short.
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xc0 != 0x80).count()
+}
+
 /// `parts` joined into one string. Used instead of `format!` (which links `core::fmt` into the
 /// widget) and of `<[&str]>::concat` (whose generic body is inlined at every call).
 #[inline(never)]
@@ -177,6 +184,23 @@ mod tests {
                 "length {n}"
             );
         }
+    }
+
+    #[test]
+    fn char_count_counts_what_chars_counts() {
+        for s in [
+            "",
+            "a",
+            "Åsa",
+            "日本語",
+            "🎉x",
+            "e\u{301}",
+            "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}",
+        ] {
+            assert_eq!(char_count(s), s.chars().count(), "{s:?}");
+        }
+        let every: String = (0..=0x10ffff).filter_map(char::from_u32).collect();
+        assert_eq!(char_count(&every), every.chars().count());
     }
 
     #[test]

@@ -87,8 +87,12 @@ impl Localized {
     /// The longest text over all languages, in characters.
     pub fn max_chars(&self) -> usize {
         match self {
-            Localized::One(s) => s.chars().count(),
-            Localized::Many(map) => map.values().map(|s| s.chars().count()).max().unwrap_or(0),
+            Localized::One(s) => crate::char_count(s),
+            Localized::Many(map) => map
+                .values()
+                .map(|s| crate::char_count(s))
+                .max()
+                .unwrap_or(0),
         }
     }
 }

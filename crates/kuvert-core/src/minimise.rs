@@ -236,7 +236,7 @@ fn check(kind: FieldKind, value: &str, max: u32, cc: Option<&str>) -> Result<Str
     if value.chars().any(|c| c.is_control() && !allowed_control(c)) {
         return Err(FieldProblem::ControlCharacters);
     }
-    if value.chars().count() > max as usize {
+    if crate::char_count(value) > max as usize {
         return Err(FieldProblem::TooLong { max });
     }
     match kind {
@@ -329,7 +329,7 @@ pub fn normalise_email(s: &str) -> Option<String> {
                 && l.chars().all(|c| email_char(c) || c == '-')
         })
         && labels.last().is_some_and(|tld| {
-            tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+            crate::char_count(tld) >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
         });
     (local_ok && domain_ok && s.len() <= 254).then(|| crate::cat(&[local, "@", &domain]))
 }
