@@ -92,8 +92,9 @@ impl FromStr for Recipient {
 /// The Bech32 alphabet: a character's 5-bit value is its index.
 const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
-/// BIP 173's `bech32_polymod`: a valid Bech32 string's expanded HRP and data give 1.
-fn polymod(values: impl Iterator<Item = u8>) -> u32 {
+/// One step of BIP 173's `bech32_polymod`: the checksum state `chk` after the 5-bit value `v`.
+/// Over a valid Bech32 string's expanded HRP and data, starting from 1, the state ends at 1.
+fn polymod_step(chk: u32, v: u8) -> u32 {
     const GEN: [u32; 5] = [
         0x3b6a_57b2,
         0x2650_8e6d,
@@ -101,14 +102,11 @@ fn polymod(values: impl Iterator<Item = u8>) -> u32 {
         0x3d42_33dd,
         0x2a14_62b3,
     ];
-    let mut chk: u32 = 1;
-    for v in values {
-        let top = chk >> 25;
-        chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(v);
-        for (i, g) in GEN.iter().enumerate() {
-            if (top >> i) & 1 == 1 {
-                chk ^= g;
-            }
+    let top = chk >> 25;
+    let mut chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(v);
+    for (i, g) in GEN.iter().enumerate() {
+        if (top >> i) & 1 == 1 {
+            chk ^= g;
         }
     }
     chk
@@ -135,11 +133,11 @@ fn bech32_decode(s: &str) -> Option<(Vec<u8>, Vec<u8>)> {
         let v = CHARSET.iter().position(|x| *x == c.to_ascii_lowercase())?;
         values.push(v as u8);
     }
-    let expanded = (hrp.iter().map(|c| c >> 5))
-        .chain([0])
-        .chain(hrp.iter().map(|c| c & 31))
-        .chain(values.iter().copied());
-    if polymod(expanded) != 1 {
+    // The HRP expanded (high bits, a zero, low bits), then the data.
+    let mut chk = hrp.iter().fold(1, |chk, c| polymod_step(chk, c >> 5));
+    chk = polymod_step(chk, 0);
+    chk = hrp.iter().fold(chk, |chk, c| polymod_step(chk, c & 31));
+    if values.iter().fold(chk, |chk, &v| polymod_step(chk, v)) != 1 {
         return None;
     }
     values.truncate(values.len() - 6);

@@ -12,9 +12,9 @@
 
 mod bench;
 mod demo;
+mod prune;
 mod setup;
 mod tasks;
-mod unformat;
 mod widget;
 
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
 //! The widget's release build: cargo (wasm32, the `widget` profile: release, opt-level "z")
-//! → never-called formatting made `unreachable` → short import names → wasm-opt -Oz (npm binaryen) → glue minified by esbuild → `www/pkg/`,
+//! → never-called table entries made `unreachable` → short import names → wasm-opt -Oz (npm binaryen) → glue minified by esbuild → `www/pkg/`,
 //! plus one language pack per language in `www/pkg/l10n/`, with a size report of every file.
 
 use std::io::Write;
@@ -145,7 +145,7 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         .web(true)
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?
         .typescript(false)
-        // The names are needed by `unformat` below; wasm-opt's `--strip-debug` drops them.
+        // The names are needed by `prune` below; wasm-opt's `--strip-debug` drops them.
         .remove_name_section(false)
         .remove_producers_section(true)
         // The library defaults this to true (the CLI does not); without it `init()` cannot
@@ -207,16 +207,16 @@ pub fn write_packs(out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The steps between wasm-bindgen and wasm-opt, on one parse of the Wasm: formatting that
-/// nothing can call becomes `unreachable` (see `unformat.rs`), and, when `shorten`, the imports
+/// The steps between wasm-bindgen and wasm-opt, on one parse of the Wasm: table entries that
+/// nothing can call become `unreachable` (see `prune.rs`), and, when `shorten`, the imports
 /// get short names.
 fn post_link(wasm: &Path, glue: &Path, shorten: bool) -> Result<(), String> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let mut module = walrus::Module::from_buffer(&read(wasm)?)
         .map_err(|e| format!("cannot parse {}: {e:#}", wasm.display()))?;
-    let done = crate::unformat::unformat(&mut module)?;
+    let done = crate::prune::prune(&mut module)?;
     println!(
-        "unformat: {} functions that only formatting reaches now trap",
+        "prune: {} functions that only never-called table entries reach now trap",
         done.functions
     );
     let mut js = String::from_utf8(read(glue)?).map_err(|_| "the glue is not UTF-8".to_owned())?;

@@ -1,28 +1,35 @@
-//! Replaces the widget's never-called text formatting with `unreachable`, after proving that
-//! nothing the widget runs can call it.
+//! Replaces code that sits in the widget's function table but can never run with
+//! `unreachable`, after proving that nothing the widget runs can call it.
 //!
-//! Why: the widget's panic handler (kuvert-widget's `rt.rs`) logs a fixed line and traps; it
-//! never formats the panic's message, and no other code of the widget formats text (ARCHITECTURE:
-//! "no `core::fmt` on the widget's paths"). But every bounds check and `assert!` in the
-//! dependencies builds a `fmt::Arguments` whose vtables point at `Display` and `Debug` impls.
-//! Those impls sit in the Wasm function table, and a table is opaque to dead-code elimination:
-//! neither LLVM nor wasm-opt can tell that no `call_indirect` ever reaches them. So `core::fmt`'s
-//! padding, integer printing and `fmt::write` (about 4 KB of code, 1.7 KB brotli) ship although
-//! nothing can run them. Nightly's `-Zbuild-std` with `panic=immediate-abort` removes them at the
-//! source; this project builds on stable, so this step does it after linking instead.
+//! A Wasm function table is opaque to dead-code elimination: neither LLVM nor wasm-opt can tell
+//! which `call_indirect` reaches which entry, so every function a vtable points at ships. Two
+//! families of such entries are dead in the widget, and this step removes them:
+//!
+//! * **Formatting.** The widget's panic handler (kuvert-widget's `rt.rs`) logs a fixed line and
+//!   traps; it never formats the panic's message, and no other code of the widget formats text
+//!   (ARCHITECTURE: "no `core::fmt` on the widget's paths"). But every bounds check and
+//!   `assert!` in the dependencies builds a `fmt::Arguments` whose vtables point at `Display`
+//!   and `Debug` impls, so `core::fmt`'s padding, integer printing and `fmt::write` (about 4 KB
+//!   of code, 1.4 KB brotli) would ship although nothing can run them. Nightly's `-Zbuild-std`
+//!   with `panic=immediate-abort` removes them at the source; this project builds on stable.
+//! * **js-sys's JSPI tasks.** js-sys exports `__wbg_jspi_task_poll` for JS Promise
+//!   Integration; wasm-bindgen deletes that export when nothing uses JSPI, but the task
+//!   waker's vtable stays in the table (0.2 KB brotli).
 //!
 //! How, and why it is safe:
 //! 1. The roots are what the outside or the table can reach: exports, the start function,
-//!    globals and every table entry, except the *formatting roots*: table entries that are impls
-//!    of a `core::fmt` trait (`<u32 as core::fmt::Display>::fmt`,
-//!    `<PadAdapter as core::fmt::Write>::write_str`, …).
+//!    globals and every table entry, except the family roots: table entries that are impls of a
+//!    `core::fmt` trait (`<u32 as core::fmt::Display>::fmt`,
+//!    `<PadAdapter as core::fmt::Write>::write_str`, …) or the JSPI task waker's functions.
 //! 2. *Live* is everything reachable by direct calls and `ref.func` from the roots.
-//! 3. The guard: no live function may be part of `core::fmt` or an impl of one of its traits.
-//!    A formatting impl can only be entered through a `Formatter`, and only `core::fmt` code
-//!    makes one; if nothing live is `core::fmt`, no live path formats. A widget change that
-//!    formats text at run time (a `format!`, a `to_string()` on a number, a panic handler that
-//!    prints the message) makes something of `core::fmt` live, and the build stops, naming it.
-//! 4. Every function reachable only from formatting roots gets the body `unreachable`. Were one
+//! 3. The guard: no live function may be part of `core::fmt` or an impl of one of its traits,
+//!    nor part of js-sys's JSPI module. A formatting impl is only ever entered with a
+//!    `Formatter`, which only `core::fmt` code makes; a waker with the task vtable only exists
+//!    once JSPI code made it. If none of that code is live, no live path reaches the family
+//!    roots. A widget change that formats text at run time (a `format!`, a `to_string()` on a
+//!    number, a panic handler that prints the message) or starts using JSPI makes something of
+//!    them live, and the build stops, naming it.
+//! 4. Every function reachable only from the family roots gets the body `unreachable`. Were one
 //!    ever called, it would trap, as a panic does.
 //!
 //! The function names come from the name section (rustc writes it; wasm-bindgen keeps it for
@@ -35,7 +42,7 @@ use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, FunctionKind, G
 
 /// What the step did.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Unformatted {
+pub struct Pruned {
     /// Functions whose bodies became `unreachable`.
     pub functions: usize,
 }
@@ -65,6 +72,14 @@ fn plain(name: &str) -> String {
 /// An impl of one of `core::fmt`'s traits (`Display`, `Debug`, `Write`, `LowerHex`, …).
 fn is_formatting_impl(plain: &str) -> bool {
     plain.contains(" as core::fmt::")
+}
+
+/// js-sys's JS Promise Integration module.
+const JSPI: &str = "js_sys::futures::jspi::";
+
+/// A table entry of one of the two families (see the module docs).
+fn is_family_root(plain: &str) -> bool {
+    is_formatting_impl(plain) || plain.starts_with(JSPI)
 }
 
 /// Part of `core::fmt`, or an impl of one of its traits.
@@ -98,8 +113,8 @@ fn const_expr_functions(expr: &ConstExpr, out: &mut Vec<FunctionId>) {
     }
 }
 
-/// Turns the functions that only formatting can reach into `unreachable` (see the module docs).
-pub fn unformat(module: &mut walrus::Module) -> Result<Unformatted, String> {
+/// Turns the functions that only the family roots reach into `unreachable` (see the module docs).
+pub fn prune(module: &mut walrus::Module) -> Result<Pruned, String> {
     let names: HashMap<FunctionId, String> = module
         .funcs
         .iter()
@@ -108,7 +123,7 @@ pub fn unformat(module: &mut walrus::Module) -> Result<Unformatted, String> {
     if names.is_empty() {
         return Err("the widget's Wasm has no function names (name section) to check".into());
     }
-    let formatting_root = |f: &FunctionId| names.get(f).is_some_and(|n| is_formatting_impl(n));
+    let family_root = |f: &FunctionId| names.get(f).is_some_and(|n| is_family_root(n));
 
     let mut roots = Vec::new();
     let mut table = Vec::new();
@@ -132,8 +147,8 @@ pub fn unformat(module: &mut walrus::Module) -> Result<Unformatted, String> {
             }
         }
     }
-    let formatting_roots: Vec<FunctionId> = table.iter().copied().filter(formatting_root).collect();
-    roots.extend(table.iter().copied().filter(|f| !formatting_root(f)));
+    let family_roots: Vec<FunctionId> = table.iter().copied().filter(family_root).collect();
+    roots.extend(table.iter().copied().filter(|f| !family_root(f)));
 
     let reach = |from: &[FunctionId]| {
         let mut seen: HashSet<FunctionId> = HashSet::new();
@@ -149,24 +164,29 @@ pub fn unformat(module: &mut walrus::Module) -> Result<Unformatted, String> {
         seen
     };
     let live = reach(&roots);
-    if let Some(name) = live
-        .iter()
-        .filter_map(|f| names.get(f))
-        .find(|n| is_formatting(n))
-    {
-        return Err(format!(
-            "the widget formats text at run time: `{name}` can be reached from its exports or \
-             its function table. Build strings with kuvert_core::cat and push_decimal instead \
-             of format!, to_string() or panics with formatted messages (ARCHITECTURE.md, \
-             \"no core::fmt on the widget's paths\")"
-        ));
+    for name in live.iter().filter_map(|f| names.get(f)) {
+        if is_formatting(name) {
+            return Err(format!(
+                "the widget formats text at run time: `{name}` can be reached from its exports \
+                 or its function table. Build strings with kuvert_core::cat and push_decimal \
+                 instead of format!, to_string() or panics with formatted messages \
+                 (ARCHITECTURE.md, \"no core::fmt on the widget's paths\")"
+            ));
+        }
+        if name.starts_with(JSPI) {
+            return Err(format!(
+                "the widget uses js-sys's JS Promise Integration: `{name}` can be reached from \
+                 its exports or its function table, so its task waker may run. Take the JSPI \
+                 family out of crates/xtask/src/prune.rs"
+            ));
+        }
     }
-    let only_formatting: Vec<FunctionId> = reach(&formatting_roots)
+    let only_family: Vec<FunctionId> = reach(&family_roots)
         .into_iter()
         .filter(|f| !live.contains(f))
         .filter(|f| matches!(module.funcs.get(*f).kind, FunctionKind::Local(_)))
         .collect();
-    for &f in &only_formatting {
+    for &f in &only_family {
         let ty = module.types.get(module.funcs.get(f).ty());
         let (params, results) = (ty.params().to_vec(), ty.results().to_vec());
         let args = params.iter().map(|&p| module.locals.add(p)).collect();
@@ -174,8 +194,8 @@ pub fn unformat(module: &mut walrus::Module) -> Result<Unformatted, String> {
         body.func_body().unreachable();
         module.funcs.get_mut(f).kind = FunctionKind::Local(body.local_func(args));
     }
-    Ok(Unformatted {
-        functions: only_formatting.len(),
+    Ok(Pruned {
+        functions: only_family.len(),
     })
 }
 
@@ -238,7 +258,7 @@ mod tests {
     #[test]
     fn formatting_reachable_only_from_the_table_becomes_unreachable() {
         let (mut m, [write, display, helper, entry]) = widget_like(false);
-        assert_eq!(unformat(&mut m), Ok(Unformatted { functions: 2 }));
+        assert_eq!(prune(&mut m), Ok(Pruned { functions: 2 }));
         assert!(is_unreachable_stub(&m, write));
         assert!(is_unreachable_stub(&m, display));
         assert!(
@@ -253,9 +273,52 @@ mod tests {
     #[test]
     fn formatting_on_a_live_path_stops_the_build_and_names_the_function() {
         let (mut m, [write, ..]) = widget_like(true);
-        let err = unformat(&mut m).unwrap_err();
+        let err = prune(&mut m).unwrap_err();
         assert!(err.contains("`core::fmt::write`"), "{err}");
         assert!(!is_unreachable_stub(&m, write));
+    }
+
+    /// An exported entry point and the JSPI task waker in the table; with `entry_spawns`, the
+    /// entry point calls JSPI code (which could make such a waker).
+    fn jspi_like(entry_spawns: bool) -> (Module, FunctionId) {
+        let mut m = Module::with_config(ModuleConfig::new());
+        let mut add = |name: &str, calls: &[FunctionId]| {
+            let mut b = FunctionBuilder::new(&mut m.types, &[], &[]);
+            b.name(name.into());
+            let mut body = b.func_body();
+            for &c in calls {
+                body.call(c);
+            }
+            b.finish(vec![], &mut m.funcs)
+        };
+        let wake = add("js_sys::futures::jspi::task_waker::raw_wake::h882c", &[]);
+        let spawn = add("js_sys::futures::jspi::spawn_promising::h11", &[]);
+        let calls = if entry_spawns { vec![spawn] } else { vec![] };
+        let entry = add("kuvert_widget::start::h4567", &calls);
+        m.exports.add("start", entry);
+        let table = m.tables.add_local(false, 1, None, walrus::RefType::FUNCREF);
+        m.elements.add(
+            walrus::ElementKind::Active {
+                table,
+                offset: ConstExpr::Value(walrus::ir::Value::I32(0)),
+            },
+            walrus::ElementItems::Functions(vec![wake]),
+        );
+        (m, wake)
+    }
+
+    #[test]
+    fn the_jspi_task_waker_traps_unless_jspi_code_is_live() {
+        let (mut m, wake) = jspi_like(false);
+        assert_eq!(prune(&mut m), Ok(Pruned { functions: 1 }));
+        assert!(is_unreachable_stub(&m, wake));
+        let (mut m, wake) = jspi_like(true);
+        let err = prune(&mut m).unwrap_err();
+        assert!(
+            err.contains("`js_sys::futures::jspi::spawn_promising::h11`"),
+            "{err}"
+        );
+        assert!(!is_unreachable_stub(&m, wake));
     }
 
     #[test]
@@ -264,7 +327,7 @@ mod tests {
         for f in m.funcs.iter_mut() {
             f.name = None;
         }
-        assert!(unformat(&mut m).unwrap_err().contains("no function names"));
+        assert!(prune(&mut m).unwrap_err().contains("no function names"));
     }
 
     #[test]
