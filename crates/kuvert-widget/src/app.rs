@@ -26,7 +26,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, HtmlButtonElement};
 use zeroize::Zeroize;
 
-use crate::dom::{H, button, checked, find, find_all, focus, tx, value_of};
+use crate::dom::{H, button, checked, field, find, find_all, focus, tx, value_of};
 use crate::i18n::{NO_PACK, Pack, S};
 use crate::wire::{FormConfig, Slot};
 
@@ -497,10 +497,9 @@ impl App {
             Step::Consent => {
                 self.consent = checked(&self.root, "#k-consent");
                 self.ticked = find_all(&self.root, "input[name=purpose]")
-                    .into_iter()
-                    .filter_map(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-                    .filter(|i| i.checked())
-                    .map(|i| i.value())
+                    .iter()
+                    .filter(|e| field(e).checked() == Some(true))
+                    .filter_map(|e| field(e).value())
                     .collect();
             }
             Step::Manage => {
@@ -703,11 +702,7 @@ impl App {
         self.consent = false;
         self.sensitive_accepted = false;
         for input in find_all(&self.root, "input, textarea") {
-            if let Some(i) = input.dyn_ref::<web_sys::HtmlInputElement>() {
-                i.set_value("");
-            } else if let Some(t) = input.dyn_ref::<web_sys::HtmlTextAreaElement>() {
-                t.set_value("");
-            }
+            field(&input).set_value("");
         }
     }
 
@@ -1600,9 +1595,8 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
 fn ics_url(reference: &str, start: &str, end: &str, service: &str, business: &str) -> String {
     let text = ics_text(reference, start, end, service, business);
     let parts = js_sys::Array::of1(&JsValue::from_str(&text));
-    let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type("text/calendar");
-    web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)
+    let bag = options(&[("type", "text/calendar")]);
+    web_sys::Blob::new_with_str_sequence_and_options(&parts, bag.unchecked_ref())
         .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
         .unwrap_or_default()
 }
@@ -1620,56 +1614,51 @@ pub fn post_to_host(host: &str, fields: &[(&str, &str)]) {
 }
 
 /// Starts the request `req`: the promise of its response, unless it cannot be made.
+///
+/// The `RequestInit` is a plain object built with [`options`] (`fetch` takes any object): one
+/// import for every member instead of a setter each, and no web-sys enums in the glue.
 fn fetch(inbox: &str, form: &str, req: &Req) -> Option<js_sys::Promise> {
-    let init = web_sys::RequestInit::new();
-    init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
     // The inbox's answers are never cached; a pack is a static file of the frame's own
     // origin, which the browser may keep (revalidating it).
     let pack = matches!(req, Req::Words { .. });
-    init.set_cache(if pack {
-        web_sys::RequestCache::NoCache
-    } else {
-        web_sys::RequestCache::NoStore
-    });
-    init.set_mode(if pack {
-        web_sys::RequestMode::SameOrigin
-    } else {
-        web_sys::RequestMode::Cors
-    });
+    let init = options(&[
+        ("credentials", "omit"),
+        ("referrerPolicy", "no-referrer"),
+        ("cache", if pack { "no-cache" } else { "no-store" }),
+        ("mode", if pack { "same-origin" } else { "cors" }),
+    ]);
     let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
-    let url = match req {
+    let (url, body) = match req {
         // Relative to the frame page, which is served beside `pkg/`.
-        Req::Words { lang } => kuvert_core::cat(&["pkg/l10n/", lang.code(), ".txt"]),
-        Req::Form => kuvert_core::cat(&[inbox, "/v1/forms/", &enc(form)]),
-        Req::Slots { service, from, to } => kuvert_core::cat(&[
-            inbox,
-            "/v1/forms/",
-            &enc(form),
-            "/slots?service=",
-            &enc(service),
-            "&from=",
-            &enc(from),
-            "&to=",
-            &enc(to),
-        ]),
-        Req::Book { envelope } => {
-            init.set_method("POST");
-            init.set_body(&JsValue::from_str(envelope));
-            kuvert_core::cat(&[inbox, "/v1/bookings"])
-        }
-        Req::Cancel { reference, body } => {
-            init.set_method("POST");
-            init.set_body(&JsValue::from_str(body));
-            kuvert_core::cat(&[inbox, "/v1/bookings/", &enc(reference), "/cancel"])
-        }
+        Req::Words { lang } => (kuvert_core::cat(&["pkg/l10n/", lang.code(), ".txt"]), None),
+        Req::Form => (kuvert_core::cat(&[inbox, "/v1/forms/", &enc(form)]), None),
+        Req::Slots { service, from, to } => (
+            kuvert_core::cat(&[
+                inbox,
+                "/v1/forms/",
+                &enc(form),
+                "/slots?service=",
+                &enc(service),
+                "&from=",
+                &enc(from),
+                "&to=",
+                &enc(to),
+            ]),
+            None,
+        ),
+        Req::Book { envelope } => (kuvert_core::cat(&[inbox, "/v1/bookings"]), Some(envelope)),
+        Req::Cancel { reference, body } => (
+            kuvert_core::cat(&[inbox, "/v1/bookings/", &enc(reference), "/cancel"]),
+            Some(body),
+        ),
     };
-    if matches!(req, Req::Book { .. } | Req::Cancel { .. }) {
-        let headers = web_sys::Headers::new().ok()?;
-        headers.set("content-type", "application/json").ok()?;
-        init.set_headers(&headers);
+    if let Some(body) = body {
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&init, &JsValue::from_str(k), v).ok();
+        set("method", &JsValue::from_str("POST"))?;
+        set("body", &JsValue::from_str(body))?;
+        set("headers", &options(&[("content-type", "application/json")]))?;
     }
-    Some(web_sys::window()?.fetch_with_str_and_init(&url, &init))
+    Some(web_sys::window()?.fetch_with_str_and_init(&url, init.unchecked_ref()))
 }
 
 // --- test hooks ------------------------------------------------------------------------------

@@ -8,7 +8,30 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+use wasm_bindgen::prelude::wasm_bindgen;
+use web_sys::{Document, Element, HtmlElement};
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `<input>`, `<select>` or `<textarea>`, seen only for the `value` and `checked`
+    /// properties they share: one import each, instead of one per element type and an
+    /// `instanceof` check before every use. On another element both read as `undefined`.
+    pub type Field;
+    /// The field's value; `None` if the element has none.
+    #[wasm_bindgen(method, getter)]
+    pub fn value(this: &Field) -> Option<String>;
+    /// Sets the field's value.
+    #[wasm_bindgen(method, setter)]
+    pub fn set_value(this: &Field, value: &str);
+    /// Whether the checkbox or radio is checked; `None` if the element is neither.
+    #[wasm_bindgen(method, getter)]
+    pub fn checked(this: &Field) -> Option<bool>;
+}
+
+/// `e` seen as a form field.
+pub fn field(e: &Element) -> &Field {
+    e.unchecked_ref()
+}
 
 /// The frame's document. The widget only runs in a window.
 pub fn doc() -> Document {
@@ -112,21 +135,12 @@ pub fn find_all(root: &Element, selector: &str) -> Vec<Element> {
 /// The value of the input, select or textarea matching `selector`, if any.
 #[inline(never)]
 pub fn value_of(root: &Element, selector: &str) -> Option<String> {
-    let e = find(root, selector)?;
-    if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
-        return Some(i.value());
-    }
-    if let Some(t) = e.dyn_ref::<web_sys::HtmlTextAreaElement>() {
-        return Some(t.value());
-    }
-    e.dyn_ref::<web_sys::HtmlSelectElement>().map(|s| s.value())
+    field(&find(root, selector)?).value()
 }
 
 /// Whether the checkbox or radio matching `selector` is checked.
 pub fn checked(root: &Element, selector: &str) -> bool {
-    find(root, selector)
-        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-        .is_some_and(|i| i.checked())
+    find(root, selector).is_some_and(|e| field(&e).checked() == Some(true))
 }
 
 /// Moves focus to the element matching `selector`.
