@@ -71,17 +71,14 @@ pub fn start() {
 /// Reads `#inbox=…&form=…&keys=…&lang=…&host=…` (URL-encoded). The inbox defaults to the
 /// frame's own origin, which is where `kuvert-inbox` serves the frame.
 pub fn parse_fragment(hash: &str, own_origin: &str) -> app::Params {
-    let mut p = app::Params::default();
-    for (k, v) in pairs(hash) {
-        match k.as_str() {
-            "inbox" => p.inbox = v,
-            "form" => p.form = v,
-            "keys" => p.keys = v,
-            "lang" => p.lang = v,
-            "host" => p.host = v,
-            _ => {}
-        }
-    }
+    let get = fragment(hash);
+    let mut p = app::Params {
+        inbox: get("inbox"),
+        form: get("form"),
+        keys: get("keys"),
+        lang: get("lang"),
+        host: get("host"),
+    };
     let good_url = |u: &str| {
         (u.starts_with("https://") || u.starts_with("http://"))
             && !u.contains(['?', '#', ' ', '\\'])
@@ -96,17 +93,16 @@ pub fn parse_fragment(hash: &str, own_origin: &str) -> app::Params {
     p
 }
 
-fn pairs(hash: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| -> String {
-        js_sys::decode_uri_component(&s.replace('+', " "))
-            .map(String::from)
+/// The fragment's parameters by name (empty when absent), decoded by the browser's
+/// `URLSearchParams` (`+` and `%xx` included; a name given twice counts once, the first time).
+fn fragment(hash: &str) -> impl Fn(&str) -> String {
+    let params = web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#')).ok();
+    move |name| {
+        params
+            .as_ref()
+            .and_then(|p| p.get(name))
             .unwrap_or_default()
-    };
-    hash.trim_start_matches('#')
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
+    }
 }
 
 /// Theming from the snippet's data attributes: `accent` (a hex colour), `radius` (a length in
@@ -121,8 +117,10 @@ fn apply_theme(hash: &str) {
         return;
     };
     let style = html.style();
-    for (k, v) in pairs(hash) {
-        let ok = match k.as_str() {
+    let get = fragment(hash);
+    for k in ["accent", "radius", "font"] {
+        let v = get(k);
+        let ok = match k {
             "accent" => v.strip_prefix('#').is_some_and(|hex| {
                 matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())
             }),
@@ -146,7 +144,7 @@ fn apply_theme(hash: &str) {
             _ => false,
         };
         if ok {
-            let _ = style.set_property(&kuvert_core::cat(&["--k-", &k]), &v);
+            let _ = style.set_property(&kuvert_core::cat(&["--k-", k]), &v);
         }
     }
 }
