@@ -6,7 +6,8 @@
 //! derived visitors for the form schema cost about 35 KB more. This parser is non-generic,
 //! reads integers only (nothing the inbox sends has a float), keeps no error text (an
 //! [`Error`] says only "not the expected JSON"; the frame shows its own message) and caps
-//! nesting. Serialization still uses `serde_json` (it links no float code for our types).
+//! nesting. What the widget writes (the booking, the envelope) comes from the core's own JSON
+//! writer (`Booking::write_json`, `Envelope::to_json`).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
