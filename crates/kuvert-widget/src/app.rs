@@ -273,10 +273,12 @@ fn choose_locale(lang: &str) -> Locale {
     if let Some(l) = Locale::from_tag(lang) {
         return l;
     }
-    let nav = web_sys::window().map(|w| w.navigator());
-    let langs: Vec<String> = nav
-        .map(|n| n.languages().iter().filter_map(|v| v.as_string()).collect())
-        .unwrap_or_default();
+    let langs: Vec<String> = crate::dom::window()
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
     Locale::negotiate(langs.iter().map(String::as_str))
 }
 
@@ -677,10 +679,11 @@ impl App {
         let Some(code) = self.done.as_ref().map(|d| d.code.clone()) else {
             return;
         };
-        if let Some(w) = web_sys::window() {
-            let promise = w.navigator().clipboard().write_text(&code);
-            self.wait(&promise, 0, COPIED, COPY_FAILED);
-        }
+        let promise = crate::dom::window()
+            .navigator()
+            .clipboard()
+            .write_text(&code);
+        self.wait(&promise, 0, COPIED, COPY_FAILED);
     }
 
     fn forget_confirmation(&mut self) {
@@ -1606,8 +1609,9 @@ pub fn post_to_host(host: &str, fields: &[(&str, &str)]) {
     if host.is_empty() {
         return;
     }
-    let Some(w) = web_sys::window() else { return };
-    let Ok(parent) = w.parent() else { return };
+    let Ok(parent) = crate::dom::window().parent() else {
+        return;
+    };
     let Some(parent) = parent else { return };
     let msg = options(fields);
     let _ = parent.post_message(&msg, host);
@@ -1658,7 +1662,7 @@ fn fetch(inbox: &str, form: &str, req: &Req) -> Option<js_sys::Promise> {
         set("body", &JsValue::from_str(body))?;
         set("headers", &options(&[("content-type", "application/json")]))?;
     }
-    Some(web_sys::window()?.fetch_with_str_and_init(&url, init.unchecked_ref()))
+    Some(crate::dom::window().fetch_with_str_and_init(&url, init.unchecked_ref()))
 }
 
 // --- test hooks ------------------------------------------------------------------------------

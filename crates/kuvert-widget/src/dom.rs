@@ -33,10 +33,23 @@ pub fn field(e: &Element) -> &Field {
     e.unchecked_ref()
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The global `window`. web-sys's `window()` finds it through js-sys's `global()`, which
+    /// tries four global names and links their accessors; the widget only runs in a window.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: web_sys::Window;
+}
+
+/// The frame's window.
+pub fn window() -> web_sys::Window {
+    WINDOW.with(web_sys::Window::clone)
+}
+
 /// The frame's document. The widget only runs in a window.
 pub fn doc() -> Document {
-    web_sys::window()
-        .and_then(|w| w.document())
+    window()
+        .document()
         .unwrap_or_else(|| panic!("the widget runs in a document"))
 }
 

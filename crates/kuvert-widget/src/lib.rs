@@ -52,9 +52,7 @@ pub fn start() {
     std::panic::set_hook(std::boxed::Box::new(|_| {
         web_sys::console::error_1(&JsValue::from_str(INTERNAL_ERROR));
     }));
-    let Some(window) = web_sys::window() else {
-        return;
-    };
+    let window = crate::dom::window();
     let Some(root) = window
         .document()
         .and_then(|d| d.get_element_by_id("kuvert"))
@@ -109,8 +107,8 @@ fn fragment(hash: &str) -> impl Fn(&str) -> String {
 /// px or rem) and `font` (a font family list). Values are checked before they become CSS
 /// custom properties on the frame's own root; nothing is injected into the host page.
 fn apply_theme(hash: &str) {
-    let Some(html) = web_sys::window()
-        .and_then(|w| w.document())
+    let Some(html) = crate::dom::window()
+        .document()
         .and_then(|d| d.document_element())
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     else {
@@ -156,8 +154,8 @@ fn watch_height(host: &str) {
     }
     let host = host.to_owned();
     let cb = Closure::<dyn FnMut()>::new(move || {
-        let h = web_sys::window()
-            .and_then(|w| w.document())
+        let h = crate::dom::window()
+            .document()
             .and_then(|d| d.document_element())
             .map_or(0, |e| {
                 js_sys::Math::ceil(e.get_bounding_client_rect().height()) as u32
@@ -172,8 +170,8 @@ fn watch_height(host: &str) {
     });
     if let (Ok(observer), Some(html)) = (
         web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()),
-        web_sys::window()
-            .and_then(|w| w.document())
+        crate::dom::window()
+            .document()
             .and_then(|d| d.document_element()),
     ) {
         observer.observe(&html);
