@@ -434,10 +434,10 @@ impl App {
             }
             "consent" | "purpose" => {
                 self.read_inputs();
-                if let Some(b) =
-                    find(&self.root, "#k-book").and_then(|b| b.dyn_into::<HtmlButtonElement>().ok())
-                {
-                    b.set_disabled(!self.consent);
+                // `#k-book` is the consent step's button (an unchecked cast: no `instanceof`).
+                if let Some(b) = find(&self.root, "#k-book") {
+                    b.unchecked_ref::<HtmlButtonElement>()
+                        .set_disabled(!self.consent);
                 }
             }
             "book" => {
@@ -752,13 +752,15 @@ impl App {
         let Some(i) = self.waiting.iter().position(|w| w.id == id) else {
             return;
         };
-        if what == RESPONSE
-            && let Ok(response) = value.clone().dyn_into::<web_sys::Response>()
-            && let Ok(body) = response.text()
-        {
-            self.waiting[i].status = response.status();
-            self.wait(&body, id, BODY, FAILED);
-            return;
+        if what == RESPONSE {
+            // What a fetch promise fulfils with is a Response (an unchecked cast: no
+            // `instanceof`).
+            let response = value.unchecked_ref::<web_sys::Response>();
+            if let Ok(body) = response.text() {
+                self.waiting[i].status = response.status();
+                self.wait(&body, id, BODY, FAILED);
+                return;
+            }
         }
         let waiting = self.waiting.remove(i);
         let answer = match value.as_string() {

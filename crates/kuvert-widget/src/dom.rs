@@ -137,7 +137,8 @@ pub fn find_all(root: &Element, selector: &str) -> Vec<Element> {
     let mut out = Vec::new();
     if let Ok(list) = root.query_selector_all(selector) {
         for i in 0..list.length() {
-            if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            // `querySelectorAll` finds elements only (an unchecked cast: no `instanceof`).
+            if let Some(e) = list.item(i).map(JsCast::unchecked_into::<Element>) {
                 out.push(e);
             }
         }
@@ -159,7 +160,8 @@ pub fn checked(root: &Element, selector: &str) -> bool {
 /// Moves focus to the element matching `selector`.
 #[inline(never)]
 pub fn focus(root: &Element, selector: &str) {
-    if let Some(e) = find(root, selector).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+    // Every element of the frame's HTML document is an HTMLElement (an unchecked cast).
+    if let Some(e) = find(root, selector).map(JsCast::unchecked_into::<HtmlElement>) {
         let _ = e.focus();
     }
 }

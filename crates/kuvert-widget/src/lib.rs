@@ -110,7 +110,8 @@ fn apply_theme(hash: &str) {
     let Some(html) = crate::dom::window()
         .document()
         .and_then(|d| d.document_element())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        // The root of an HTML document is an HTMLElement (an unchecked cast: no `instanceof`).
+        .map(JsCast::unchecked_into::<web_sys::HtmlElement>)
     else {
         return;
     };
