@@ -204,22 +204,39 @@ mod tests {
     use super::*;
     use walrus::{Module, ModuleConfig, ValType};
 
+    /// Adds a function `name` (i32 → i32) that calls each of `calls`.
+    fn func(m: &mut Module, name: &str, calls: &[FunctionId]) -> FunctionId {
+        let mut b = FunctionBuilder::new(&mut m.types, &[ValType::I32], &[ValType::I32]);
+        b.name(name.into());
+        let mut body = b.func_body();
+        for &c in calls {
+            body.i32_const(0).call(c).drop();
+        }
+        body.i32_const(1);
+        let arg = m.locals.add(ValType::I32);
+        b.finish(vec![arg], &mut m.funcs)
+    }
+
+    /// Exports `entry` as `start` and puts `entries` into a function table.
+    fn export_and_table(m: &mut Module, entry: FunctionId, entries: Vec<FunctionId>) {
+        m.exports.add("start", entry);
+        let table = m
+            .tables
+            .add_local(false, entries.len() as u64, None, walrus::RefType::FUNCREF);
+        m.elements.add(
+            walrus::ElementKind::Active {
+                table,
+                offset: ConstExpr::Value(walrus::ir::Value::I32(0)),
+            },
+            walrus::ElementItems::Functions(entries),
+        );
+    }
+
     /// A module shaped like the widget's: an exported entry point, a table holding a `Display`
     /// impl (as a panic's `fmt::Arguments` would), and `core::fmt` code only that impl calls.
     /// With `entry_formats`, the entry point calls `core::fmt::write` itself.
     fn widget_like(entry_formats: bool) -> (Module, [FunctionId; 4]) {
         let mut m = Module::with_config(ModuleConfig::new());
-        let func = |m: &mut Module, name: &str, calls: &[FunctionId]| {
-            let mut b = FunctionBuilder::new(&mut m.types, &[ValType::I32], &[ValType::I32]);
-            b.name(name.into());
-            let mut body = b.func_body();
-            for &c in calls {
-                body.i32_const(0).call(c).drop();
-            }
-            body.i32_const(1);
-            let arg = m.locals.add(ValType::I32);
-            b.finish(vec![arg], &mut m.funcs)
-        };
         let write = func(&mut m, "core[c5930c85a12de822]::fmt::write", &[]);
         let display = func(
             &mut m,
@@ -233,15 +250,7 @@ mod tests {
             vec![helper]
         };
         let entry = func(&mut m, "kuvert_widget::start::h4567", &entry_calls);
-        m.exports.add("start", entry);
-        let table = m.tables.add_local(false, 2, None, walrus::RefType::FUNCREF);
-        m.elements.add(
-            walrus::ElementKind::Active {
-                table,
-                offset: ConstExpr::Value(walrus::ir::Value::I32(0)),
-            },
-            walrus::ElementItems::Functions(vec![display, helper]),
-        );
+        export_and_table(&mut m, entry, vec![display, helper]);
         (m, [write, display, helper, entry])
     }
 
@@ -282,28 +291,15 @@ mod tests {
     /// entry point calls JSPI code (which could make such a waker).
     fn jspi_like(entry_spawns: bool) -> (Module, FunctionId) {
         let mut m = Module::with_config(ModuleConfig::new());
-        let mut add = |name: &str, calls: &[FunctionId]| {
-            let mut b = FunctionBuilder::new(&mut m.types, &[], &[]);
-            b.name(name.into());
-            let mut body = b.func_body();
-            for &c in calls {
-                body.call(c);
-            }
-            b.finish(vec![], &mut m.funcs)
-        };
-        let wake = add("js_sys::futures::jspi::task_waker::raw_wake::h882c", &[]);
-        let spawn = add("js_sys::futures::jspi::spawn_promising::h11", &[]);
-        let calls = if entry_spawns { vec![spawn] } else { vec![] };
-        let entry = add("kuvert_widget::start::h4567", &calls);
-        m.exports.add("start", entry);
-        let table = m.tables.add_local(false, 1, None, walrus::RefType::FUNCREF);
-        m.elements.add(
-            walrus::ElementKind::Active {
-                table,
-                offset: ConstExpr::Value(walrus::ir::Value::I32(0)),
-            },
-            walrus::ElementItems::Functions(vec![wake]),
+        let wake = func(
+            &mut m,
+            "js_sys::futures::jspi::task_waker::raw_wake::h882c",
+            &[],
         );
+        let spawn = func(&mut m, "js_sys::futures::jspi::spawn_promising::h11", &[]);
+        let calls = if entry_spawns { vec![spawn] } else { vec![] };
+        let entry = func(&mut m, "kuvert_widget::start::h4567", &calls);
+        export_and_table(&mut m, entry, vec![wake]);
         (m, wake)
     }
 
