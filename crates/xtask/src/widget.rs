@@ -1,6 +1,7 @@
 //! The widget's release build: cargo (wasm32, the `widget` profile: release, opt-level "z")
-//! → never-called table entries made `unreachable` → short import names → wasm-opt (npm binaryen, [`WASM_OPT`]) → glue minified by esbuild → `www/pkg/`,
-//! plus one language pack per language in `www/pkg/l10n/`, with a size report of every file.
+//! → never-called table entries made `unreachable` → short import names → wasm-opt (npm
+//! binaryen, [`WASM_OPT`]) → glue and `frame.css` minified by esbuild → `www/pkg/`, plus one
+//! language pack per language in `www/pkg/l10n/`, with a size report of every file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -189,10 +190,11 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         .run()?;
     // The generated glue is readable JS with comments; esbuild (npm, already in the lockfile for
     // the bench) minifies it in place. Kept readable with KUVERT_WIDGET_NAMES=1.
+    let esbuild = root().join("node_modules/.bin/esbuild");
+    let esbuild = esbuild.to_str().ok_or("non-UTF-8 path")?;
     if !keep_names {
         let glue = out.join("kuvert_widget.js");
-        let esbuild = root().join("node_modules/.bin/esbuild");
-        Cmd::new(esbuild.to_str().ok_or("non-UTF-8 path")?)
+        Cmd::new(esbuild)
             .arg(&glue)
             .args([
                 "--minify",
@@ -203,6 +205,12 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
             .arg(format!("--outfile={}", glue.display()))
             .run()?;
     }
+    // The frame loads `pkg/frame.css`: `www/frame.css` without its comments and spaces.
+    Cmd::new(esbuild)
+        .arg(root().join("www/frame.css"))
+        .args(["--minify", "--log-level=warning"])
+        .arg(format!("--outfile={}", out.join("frame.css").display()))
+        .run()?;
     Ok(())
 }
 
@@ -332,7 +340,7 @@ pub const LOADER_BUDGET_BROTLI: usize = 1536;
 /// (And one language pack: see [`frame_files`].)
 const FRAME_FILES: &[&str] = &[
     "frame.html",
-    "frame.css",
+    "pkg/frame.css",
     "frame.js",
     "pkg/kuvert_widget.js",
     "pkg/kuvert_widget_bg.wasm",
