@@ -689,9 +689,6 @@ impl App {
     fn forget_confirmation(&mut self) {
         if let Some(mut d) = self.done.take() {
             d.code.zeroize();
-            if !d.ics_url.is_empty() {
-                let _ = web_sys::Url::revoke_object_url(&d.ics_url);
-            }
         }
     }
 
@@ -1521,17 +1518,17 @@ fn local_date_of(date: &js_sys::Date, tz: &str) -> String {
 }
 
 fn local_date_now(tz: &str) -> String {
-    local_date_of(&js_sys::Date::new_0(), tz)
+    // `new Date(Date.now())`: the same import as every other `new Date(…)`.
+    local_date_of(&js_sys::Date::new(&js_sys::Date::now().into()), tz)
 }
 
-/// `date` (`YYYY-MM-DD`) plus `days`.
+/// `date` (`YYYY-MM-DD`) plus `days`, with the core's calendar (no `Date` arithmetic imports).
 fn add_days(date: &str, days: u32) -> String {
-    let d = js_sys::Date::new(&JsValue::from_str(&kuvert_core::cat(&[date, "T12:00:00Z"])));
-    let next = js_sys::Date::new(&JsValue::from_f64(
-        d.get_time() + f64::from(days) * 86_400_000.0,
-    ));
-    let iso: String = next.to_iso_string().into();
-    iso.get(..10).unwrap_or(date).to_owned()
+    UtcTimestamp::parse(&kuvert_core::cat(&[date, "T12:00:00Z"]))
+        .ok()
+        .and_then(|t| UtcTimestamp::from_unix(t.unix() + i64::from(days) * 86_400))
+        .and_then(|t| t.to_rfc3339().get(..10).map(str::to_owned))
+        .unwrap_or_else(|| date.to_owned())
 }
 
 fn days_of(slots: &[Slot], tz: &str) -> Vec<String> {
@@ -1597,13 +1594,15 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
     ics
 }
 
+/// The `.ics` file as a `data:` URL for the download link. A `data:` URL, not a Blob's object
+/// URL: no `Blob`, `createObjectURL` or `revokeObjectURL` imports, nothing to release later, and
+/// the file holds no personal data (see [`ics_text`]).
 fn ics_url(reference: &str, start: &str, end: &str, service: &str, business: &str) -> String {
     let text = ics_text(reference, start, end, service, business);
-    let parts = js_sys::Array::of1(&JsValue::from_str(&text));
-    let bag = options(&[("type", "text/calendar")]);
-    web_sys::Blob::new_with_str_sequence_and_options(&parts, bag.unchecked_ref())
-        .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
-        .unwrap_or_default()
+    kuvert_core::cat(&[
+        "data:text/calendar;charset=utf-8,",
+        &String::from(js_sys::encode_uri_component(&text)),
+    ])
 }
 
 /// Posts a message of string fields to the host page — only ever non-personal facts.
@@ -1686,4 +1685,20 @@ pub fn respond(answer: Answer) -> Option<Req> {
 /// The requests waiting for an answer (tests only).
 pub fn held() -> Vec<Req> {
     with_app(|a| a.held.clone()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::add_days;
+
+    #[test]
+    fn the_slot_range_ends_27_days_on_across_months_years_and_leap_days() {
+        assert_eq!(add_days("2030-01-20", 27), "2030-02-16");
+        assert_eq!(add_days("2030-12-20", 27), "2031-01-16");
+        assert_eq!(add_days("2030-02-10", 27), "2030-03-09");
+        assert_eq!(add_days("2028-02-10", 27), "2028-03-08");
+        assert_eq!(add_days("2030-03-04", 0), "2030-03-04");
+        // Not a date: the range stays one day rather than inventing one.
+        assert_eq!(add_days("2030-02-30", 27), "2030-02-30");
+    }
 }

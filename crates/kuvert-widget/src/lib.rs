@@ -159,7 +159,11 @@ fn watch_height(host: &str) {
             .document()
             .and_then(|d| d.document_element())
             .map_or(0, |e| {
-                js_sys::Math::ceil(e.get_bounding_client_rect().height()) as u32
+                // Rounded up by hand: `f64::ceil` is not in `core`, and `Math.ceil` would be
+                // an import of its own.
+                let h = e.get_bounding_client_rect().height();
+                let whole = h as u32;
+                whole + u32::from(f64::from(whole) < h)
             });
         app::post_to_host(
             &host,

@@ -412,7 +412,11 @@ fn book_seals_a_valid_envelope_and_shows_the_reference_and_code_once() {
         "the code shown is the one whose hash was sent"
     );
     let ics = q(&root, "#k-ics");
-    assert!(ics.get_attribute("href").unwrap().starts_with("blob:"));
+    assert!(
+        ics.get_attribute("href")
+            .unwrap()
+            .starts_with("data:text/calendar;charset=utf-8,BEGIN%3AVCALENDAR%0D%0A")
+    );
     assert_eq!(
         ics.get_attribute("download").as_deref(),
         Some("booking-K7QF-9XTM-2B4C.ics")
