@@ -273,10 +273,8 @@ fn choose_locale(lang: &str) -> Locale {
     if let Some(l) = Locale::from_tag(lang) {
         return l;
     }
-    let langs: Vec<String> = crate::dom::window()
-        .navigator()
-        .languages()
-        .iter()
+    let langs = crate::dom::window().navigator().languages();
+    let langs: Vec<String> = crate::dom::items(&langs)
         .filter_map(|v| v.as_string())
         .collect();
     Locale::negotiate(langs.iter().map(String::as_str))
@@ -284,7 +282,11 @@ fn choose_locale(lang: &str) -> Locale {
 
 fn listen(root: &Element) {
     for kind in ["click", "submit", "change"] {
-        let cb = Closure::<dyn FnMut(Event)>::new(move |e: Event| on_event(kind, e));
+        // `JsValue`, not `Event`: the same closure signature as the height observer's. What a
+        // listener receives is an Event (an unchecked cast).
+        let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+            on_event(kind, e.unchecked_into())
+        });
         let _ = root.add_event_listener_with_callback(kind, cb.as_ref().unchecked_ref());
         // The root lives as long as the frame: the three listeners do too.
         cb.forget();

@@ -28,6 +28,26 @@ extern "C" {
     pub fn checked(this: &Field) -> Option<bool>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// An array or a `NodeList`, seen only for `length` and `[i]`, which both have: one pair of
+    /// imports for the two, instead of js-sys's for arrays and web-sys's `length` and `item`
+    /// for node lists.
+    pub type List;
+    /// How many items.
+    #[wasm_bindgen(method, getter)]
+    pub fn length(this: &List) -> u32;
+    /// The item at `i` (`undefined` past the end).
+    #[wasm_bindgen(method, indexing_getter)]
+    pub fn get(this: &List, i: u32) -> wasm_bindgen::JsValue;
+}
+
+/// The items of an array or `NodeList`.
+pub fn items(list: &impl JsCast) -> impl Iterator<Item = wasm_bindgen::JsValue> + '_ {
+    let list = list.unchecked_ref::<List>();
+    (0..list.length()).map(move |i| list.get(i))
+}
+
 /// `e` seen as a form field.
 pub fn field(e: &Element) -> &Field {
     e.unchecked_ref()
@@ -80,10 +100,11 @@ impl H {
         if on { self.a(name, value) } else { self }
     }
 
-    /// Appends text.
+    /// Sets the text. Called before any child is appended (it would replace them): with
+    /// `textContent`, which the widget imports anyway, rather than `append`.
     #[inline(never)]
     pub fn t(self, text: &str) -> H {
-        let _ = self.0.append_with_str_1(text);
+        self.0.set_text_content(Some(text));
         self
     }
 
@@ -134,16 +155,13 @@ pub fn find(root: &Element, selector: &str) -> Option<Element> {
 
 /// Every element under `root` matching `selector`.
 pub fn find_all(root: &Element, selector: &str) -> Vec<Element> {
-    let mut out = Vec::new();
-    if let Ok(list) = root.query_selector_all(selector) {
-        for i in 0..list.length() {
-            // `querySelectorAll` finds elements only (an unchecked cast: no `instanceof`).
-            if let Some(e) = list.item(i).map(JsCast::unchecked_into::<Element>) {
-                out.push(e);
-            }
-        }
+    match root.query_selector_all(selector) {
+        // `querySelectorAll` finds elements only (an unchecked cast: no `instanceof`).
+        Ok(list) => items(&list)
+            .map(JsCast::unchecked_into::<Element>)
+            .collect(),
+        Err(_) => Vec::new(),
     }
-    out
 }
 
 /// The value of the input, select or textarea matching `selector`, if any.

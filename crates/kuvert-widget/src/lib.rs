@@ -53,9 +53,12 @@ pub fn start() {
         web_sys::console::error_1(&JsValue::from_str(INTERNAL_ERROR));
     }));
     let window = crate::dom::window();
+    // `querySelector` on the root element, which the widget imports anyway, rather than
+    // `getElementById`, which would be an import of its own.
     let Some(root) = window
         .document()
-        .and_then(|d| d.get_element_by_id("kuvert"))
+        .and_then(|d| d.document_element())
+        .and_then(|html| crate::dom::find(&html, "#kuvert"))
     else {
         return;
     };
@@ -154,7 +157,9 @@ fn watch_height(host: &str) {
         return;
     }
     let host = host.to_owned();
-    let cb = Closure::<dyn FnMut()>::new(move || {
+    // `FnMut(JsValue)`, the event listeners' signature (the observer's entries are not read):
+    // one closure signature less in the glue.
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
         let h = crate::dom::window()
             .document()
             .and_then(|d| d.document_element())
