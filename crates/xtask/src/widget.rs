@@ -205,6 +205,26 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
             .arg(format!("--outfile={}", glue.display()))
             .run()?;
     }
+    // The frame's one script, `pkg/frame.js`: the widget crate's `frame.js` bundled with the
+    // glue, which drops the glue's unused async loader (and a request).
+    let frame_js = out.join("frame.js");
+    std::fs::copy(root().join("crates/kuvert-widget/frame.js"), &frame_js)
+        .map_err(|e| format!("cannot write {}: {e}", frame_js.display()))?;
+    Cmd::new(esbuild)
+        .arg(&frame_js)
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--allow-overwrite",
+            "--log-level=warning",
+        ])
+        .args(if keep_names {
+            &[][..]
+        } else {
+            &["--minify"][..]
+        })
+        .arg(format!("--outfile={}", frame_js.display()))
+        .run()?;
     // The frame loads `pkg/frame.css`: `www/frame.css` without its comments and spaces.
     Cmd::new(esbuild)
         .arg(root().join("www/frame.css"))
@@ -336,13 +356,13 @@ pub fn sizes(bytes: &[u8]) -> (usize, usize, usize) {
 /// The budget for the loader, brotli-compressed (issue 3).
 pub const LOADER_BUDGET_BROTLI: usize = 1536;
 
-/// What the frame loads, relative to `www/`: the page, its CSS and starter, the glue, the Wasm.
+/// What the frame loads, relative to `www/`: the page, its CSS, its script (starter and glue in
+/// one bundle), the Wasm.
 /// (And one language pack: see [`frame_files`].)
 const FRAME_FILES: &[&str] = &[
     "frame.html",
     "pkg/frame.css",
-    "frame.js",
-    "pkg/kuvert_widget.js",
+    "pkg/frame.js",
     "pkg/kuvert_widget_bg.wasm",
 ];
 
