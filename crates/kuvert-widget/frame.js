@@ -1,14 +1,18 @@
 // Starts the booking form (Rust compiled to Wasm; the form itself is this crate). Not served as
 // it is: `cargo xtask build-widget` bundles it with the wasm-bindgen glue (`./kuvert_widget.js`,
 // beside it in `www/pkg/`) into `www/pkg/frame.js`, which `www/frame.html` loads. Compiling here
-// and calling `initSync` lets the bundler drop the glue's own loader.
-import { initSync } from './kuvert_widget.js';
+// and calling `initSync` lets the bundler drop the glue's own loader. `callback` is the one
+// function every listener and promise of the widget calls back into (see the crate's `lib.rs`).
+import { callback, initSync, start } from './kuvert_widget.js';
 
 const wasm = 'pkg/kuvert_widget_bg.wasm'; // relative to frame.html
 WebAssembly.compileStreaming(fetch(wasm))
   // A server that sends the file without `Content-Type: application/wasm`: compile the bytes.
   .catch(() => fetch(wasm).then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)))
-  .then((module) => initSync({ module }))
+  .then((module) => {
+    initSync({ module });
+    start(callback);
+  })
   .catch(() => {
     const root = document.getElementById('kuvert');
     if (root) root.textContent = 'The booking form could not be loaded. Please try again later.';

@@ -148,8 +148,9 @@ pub struct App {
     /// Requests on their way (fetch transport), by id.
     waiting: Vec<Waiting>,
     next_id: u32,
-    /// The one JS function every promise the app waits on settles into (see [`App::wait`]).
-    settle: js_sys::Function,
+    /// [`crate::callback`] as a JS function: every listener and promise calls it (see
+    /// [`callback`]).
+    callback: js_sys::Function,
     cancel_ref: String,
     cancel_code: String,
 }
@@ -161,12 +162,19 @@ struct Waiting {
     status: u16,
 }
 
-/// What has settled, passed to [`App::settled`] with the id of the request.
+// What happened, the first argument of [`callback`]. A promise settled (with the id of the
+// request as the second argument): the response, its body, or neither; the clipboard's, either
+// way. Or an event on the root, or the page's height changed.
 const RESPONSE: u32 = 0;
 const BODY: u32 = 1;
 const FAILED: u32 = 2;
 const COPIED: u32 = 3;
 const COPY_FAILED: u32 = 4;
+const CLICK: u32 = 5;
+const SUBMIT: u32 = 6;
+const CHANGE: u32 = 7;
+/// Bound into the height observer by `crate::watch_height`.
+pub(crate) const RESIZED: u32 = 8;
 
 #[wasm_bindgen]
 extern "C" {
@@ -218,14 +226,15 @@ fn set_app(app: App) {
     app_cell(|a| *a.borrow_mut() = Some(app));
 }
 
-/// Starts the widget in `root`.
-pub fn mount(root: Element, params: Params, transport: Transport) {
+/// Starts the widget in `root`. `callback` is [`crate::callback`] as a JS function (in the frame,
+/// the glue's export, which `frame.js` passes to [`crate::start`]).
+pub fn mount(root: Element, params: Params, transport: Transport, callback: js_sys::Function) {
     let locale = choose_locale(&params.lang);
     let (recipients, step) = match Recipient::parse_list(&params.keys) {
         Ok(r) if !r.is_empty() && !params.form.is_empty() => (r, Step::Loading),
         _ => (Vec::new(), Step::Broken(S::SetupError)),
     };
-    listen(&root);
+    listen(&root, &callback);
     let app = App {
         root,
         transport,
@@ -254,7 +263,7 @@ pub fn mount(root: Element, params: Params, transport: Transport) {
         held: Vec::new(),
         waiting: Vec::new(),
         next_id: 0,
-        settle: settle_function(),
+        callback,
         cancel_ref: String::new(),
         cancel_code: String::new(),
     };
@@ -280,42 +289,54 @@ fn choose_locale(lang: &str) -> Locale {
     Locale::negotiate(langs.iter().map(String::as_str))
 }
 
-fn listen(root: &Element) {
-    for kind in ["click", "submit", "change"] {
-        // `JsValue`, not `Event`: the same closure signature as the height observer's. What a
-        // listener receives is an Event (an unchecked cast).
-        let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            on_event(kind, e.unchecked_into())
-        });
-        let _ = root.add_event_listener_with_callback(kind, cb.as_ref().unchecked_ref());
-        // The root lives as long as the frame: the three listeners do too.
-        cb.forget();
+/// `callback` bound to `what` and `id`: what the listeners, the height observer and
+/// [`App::wait`] hand to JS.
+pub(crate) fn bound(callback: &js_sys::Function, what: u32, id: u32) -> js_sys::Function {
+    callback
+        .unchecked_ref::<Bindable>()
+        .bind_two(&JsValue::NULL, what, id)
+}
+
+/// One listener per kind of event on the root, for as long as the frame lives.
+fn listen(root: &Element, callback: &js_sys::Function) {
+    for (what, kind) in [(CLICK, "click"), (SUBMIT, "submit"), (CHANGE, "change")] {
+        let _ = root.add_event_listener_with_callback(kind, &bound(callback, what, 0));
     }
 }
 
-/// The function promises settle into. It lives as long as the frame, like the listeners.
+/// Everything JS calls the widget back for, through one exported function ([`crate::callback`])
+/// bound to `what` (and, for a request, `id`); `value` is the event, or what the promise
+/// settled with.
 ///
-/// Why not `async` and `wasm_bindgen_futures`: their executor, wakers and `JsFuture` were
-/// 1.3 KB brotli of the frame for three kinds of promise, each awaited once.
-fn settle_function() -> js_sys::Function {
-    let cb = Closure::<dyn FnMut(u32, u32, JsValue)>::new(|what, id, value| {
-        with_app(|a| a.settled(what, id, value));
-    });
-    let f = cb.as_ref().unchecked_ref::<js_sys::Function>().clone();
-    cb.forget();
-    f
+/// Why not wasm-bindgen's `Closure`s: they link a closure table, a finalization registry and a
+/// wrapper per signature into the glue, for callbacks that live as long as the frame anyway. And
+/// why not `async` and `wasm_bindgen_futures`: their executor, wakers and `JsFuture` were 1.3 KB
+/// brotli of the frame for three kinds of promise, each awaited once.
+pub fn callback(what: u32, id: u32, value: JsValue) {
+    match what {
+        // What a listener receives is an Event (an unchecked cast).
+        CLICK | SUBMIT | CHANGE => on_event(what, value.unchecked_into()),
+        RESIZED => {
+            if let Some(host) = with_app(|a| a.params.host.clone()) {
+                crate::report_height(&host);
+            }
+        }
+        _ => {
+            with_app(|a| a.settled(what, id, value));
+        }
+    }
 }
 
-fn on_event(kind: &str, e: Event) {
+fn on_event(kind: u32, e: Event) {
     let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
         return;
     };
     let act = match kind {
-        "submit" => {
+        SUBMIT => {
             e.prevent_default();
             target.get_attribute("data-act")
         }
-        "click" => target
+        CLICK => target
             .closest("button[type=button][data-act]")
             .ok()
             .flatten()
@@ -726,12 +747,11 @@ impl App {
         }
     }
 
-    /// Has `promise` settle into [`App::settled`] with `ok` or `fail` and `id`.
+    /// Has `promise` settle into [`callback`] with `ok` or `fail` and `id`.
     fn wait(&self, promise: &js_sys::Promise, id: u32, ok: u32, fail: u32) {
-        let settle = self.settle.unchecked_ref::<Bindable>();
         promise.unchecked_ref::<Settling>().then_call(
-            &settle.bind_two(&JsValue::NULL, ok, id),
-            &settle.bind_two(&JsValue::NULL, fail, id),
+            &bound(&self.callback, ok, id),
+            &bound(&self.callback, fail, id),
         );
     }
 

@@ -43,11 +43,12 @@ pub const INTERNAL_ERROR: &str = "Kuvert: internal error; please reload the page
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// Starts the booking form if this is the frame page (it has an element `#kuvert`). With std
-/// (the tests), first installs a panic hook that logs [`INTERNAL_ERROR`] only; the shipped
-/// build's panic handler does the same (see `rt`).
-#[wasm_bindgen(start)]
-pub fn start() {
+/// Starts the booking form if this is the frame page (it has an element `#kuvert`). `frame.js`
+/// calls it once the Wasm is instantiated, with [`callback`] as JS sees it (the glue's export).
+/// With std (the tests), first installs a panic hook that logs [`INTERNAL_ERROR`] only; the
+/// shipped build's panic handler does the same (see `rt`).
+#[wasm_bindgen]
+pub fn start(callback: js_sys::Function) {
     #[cfg(feature = "std")]
     std::panic::set_hook(std::boxed::Box::new(|_| {
         web_sys::console::error_1(&JsValue::from_str(INTERNAL_ERROR));
@@ -65,8 +66,15 @@ pub fn start() {
     let hash = window.location().hash().unwrap_or_default();
     let params = parse_fragment(&hash, &window.location().origin().unwrap_or_default());
     apply_theme(&hash);
-    watch_height(&params.host);
-    app::mount(root, params, app::Transport::Fetch);
+    watch_height(&params.host, &callback);
+    app::mount(root, params, app::Transport::Fetch, callback);
+}
+
+/// The one way back into the widget from JS: every listener, the height observer and every
+/// promise the app waits on call this, bound to what happened (see [`app::callback`]).
+#[wasm_bindgen]
+pub fn callback(what: u32, id: u32, value: JsValue) {
+    app::callback(what, id, value);
 }
 
 /// Reads `#inbox=…&form=…&keys=…&lang=…&host=…` (URL-encoded). The inbox defaults to the
@@ -151,43 +159,41 @@ fn apply_theme(hash: &str) {
     }
 }
 
-/// Tells the host page the frame's content height whenever it changes.
-fn watch_height(host: &str) {
+/// Has the page's height reported to the host page whenever it changes (see
+/// [`report_height`]).
+fn watch_height(host: &str, callback: &js_sys::Function) {
     if host.is_empty() {
         return;
     }
-    let host = host.to_owned();
-    // `FnMut(JsValue)`, the event listeners' signature (the observer's entries are not read):
-    // one closure signature less in the glue.
-    let cb = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        let h = crate::dom::window()
-            .document()
-            .and_then(|d| d.document_element())
-            .map_or(0, |e| {
-                // Rounded up by hand: `f64::ceil` is not in `core`, and `Math.ceil` would be
-                // an import of its own.
-                let h = e.get_bounding_client_rect().height();
-                let whole = h as u32;
-                whole + u32::from(f64::from(whole) < h)
-            });
-        app::post_to_host(
-            &host,
-            &[
-                ("kuvert", "height"),
-                ("height", &kuvert_core::decimal(h.into())),
-            ],
-        );
-    });
     if let (Ok(observer), Some(html)) = (
-        web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()),
+        web_sys::ResizeObserver::new(&app::bound(callback, app::RESIZED, 0)),
         crate::dom::window()
             .document()
             .and_then(|d| d.document_element()),
     ) {
         observer.observe(&html);
     }
-    // Lives as long as the frame.
-    cb.forget();
+}
+
+/// Tells the host page the frame's content height.
+fn report_height(host: &str) {
+    let h = crate::dom::window()
+        .document()
+        .and_then(|d| d.document_element())
+        .map_or(0, |e| {
+            // Rounded up by hand: `f64::ceil` is not in `core`, and `Math.ceil` would be an
+            // import of its own.
+            let h = e.get_bounding_client_rect().height();
+            let whole = h as u32;
+            whole + u32::from(f64::from(whole) < h)
+        });
+    app::post_to_host(
+        host,
+        &[
+            ("kuvert", "height"),
+            ("height", &kuvert_core::decimal(h.into())),
+        ],
+    );
 }
 
 /// Benchmark builds only (`--features bench`, used by `cargo xtask bench`): seals the example

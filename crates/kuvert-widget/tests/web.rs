@@ -56,6 +56,17 @@ fn answer_pack() -> Locale {
     lang
 }
 
+/// `kuvert_widget::callback` as a JS function: what `frame.js` passes to `start` in the frame
+/// (the glue's export). Here a `Closure` around it, which lives as long as the test page.
+fn callback() -> js_sys::Function {
+    let cb = wasm_bindgen::closure::Closure::<dyn FnMut(u32, u32, wasm_bindgen::JsValue)>::new(
+        kuvert_widget::callback,
+    );
+    let f = cb.as_ref().unchecked_ref::<js_sys::Function>().clone();
+    cb.forget();
+    f
+}
+
 /// A fresh root with the app mounted; nothing answered yet.
 fn mount_bare(keys: &str, lang: &str) -> Element {
     if let Some(old) = doc().get_element_by_id("kuvert") {
@@ -74,6 +85,7 @@ fn mount_bare(keys: &str, lang: &str) -> Element {
             host: String::new(),
         },
         Transport::Held,
+        callback(),
     );
     root
 }
