@@ -28,7 +28,8 @@ use zeroize::Zeroize;
 
 use crate::dom::{H, button, checked, field, find, find_all, focus, tx, value_of};
 use crate::i18n::{NO_PACK, Pack, S};
-use crate::wire::{FormConfig, Slot};
+use crate::json;
+use crate::wire::{self, FormConfig, Slot};
 
 /// How the widget reaches the inbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -825,7 +826,7 @@ impl App {
                 }
             }
             Req::Form => match answer {
-                Ok((200, body)) => match crate::wire::form_config(&body) {
+                Ok((200, body)) => match json::parse(&body).and_then(|v| wire::form_config(&v)) {
                     Ok(cfg) => {
                         if cfg.schema.services.len() == 1 {
                             self.service = Some(cfg.schema.services[0].id.clone());
@@ -843,22 +844,24 @@ impl App {
                     return;
                 }
                 match answer {
-                    Ok((200, body)) => match crate::wire::free_slots(&body) {
-                        Ok(slots) => {
-                            let tz = self
-                                .form
-                                .as_ref()
-                                .map(|f| f.time_zone.clone())
-                                .unwrap_or_default();
-                            let days = days_of(&slots, &tz);
-                            if self.day.as_ref().is_none_or(|d| !days.contains(d)) {
-                                self.day = days.first().cloned();
-                                self.slot = None;
+                    Ok((200, body)) => {
+                        match json::parse(&body).and_then(|v| wire::free_slots(&v)) {
+                            Ok(slots) => {
+                                let tz = self
+                                    .form
+                                    .as_ref()
+                                    .map(|f| f.time_zone.clone())
+                                    .unwrap_or_default();
+                                let days = days_of(&slots, &tz);
+                                if self.day.as_ref().is_none_or(|d| !days.contains(d)) {
+                                    self.day = days.first().cloned();
+                                    self.slot = None;
+                                }
+                                self.slots = Some(slots);
                             }
-                            self.slots = Some(slots);
+                            Err(_) => self.alert = Some(S::ErrServer),
                         }
-                        Err(_) => self.alert = Some(S::ErrServer),
-                    },
+                    }
                     Ok((429, _)) => self.alert = Some(S::ErrRateLimited),
                     Ok(_) => self.alert = Some(S::ErrServer),
                     Err(()) => self.alert = Some(S::ErrOffline),
@@ -871,12 +874,19 @@ impl App {
                 self.busy = false;
                 match answer {
                     Ok((201, body)) => {
-                        let reference = crate::wire::reference(&body).unwrap_or_default();
+                        let reference = json::parse(&body)
+                            .ok()
+                            .and_then(|v| wire::reference(&v))
+                            .unwrap_or_default();
                         self.booked(reference);
                     }
                     Ok((409, _)) => self.slot_taken(),
                     Ok((422, body))
-                        if crate::wire::error_code(&body).as_deref() == Some("not_a_slot") =>
+                        if json::parse(&body)
+                            .ok()
+                            .and_then(|v| wire::error_code(&v))
+                            .as_deref()
+                            == Some("not_a_slot") =>
                     {
                         self.slot_taken()
                     }

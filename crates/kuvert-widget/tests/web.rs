@@ -626,3 +626,53 @@ fn a_language_pack_that_does_not_arrive_is_said_and_can_be_fetched_again() {
     assert_eq!(text(&root, "h2"), "Kies een dienst");
     assert!(!exists(&root, "#k-lang-error"));
 }
+
+#[wasm_bindgen_test]
+fn json_parse_reads_what_the_inbox_sends_and_refuses_the_rest() {
+    use kuvert_widget::json::{Error, Value, parse};
+    // Every escape, and characters beyond the BMP written both ways, as serde_json reads them.
+    let text = r#"{"a":"plain","b":"q\" b\\ s\/ \b\f\n\r\t","c":"\u00e4\ud83d\ude00x","d":"ä😀"}"#;
+    let ours = parse(text).unwrap();
+    let theirs: std::collections::BTreeMap<String, String> = serde_json::from_str(text).unwrap();
+    for (k, v) in &theirs {
+        assert_eq!(ours.get(k).and_then(Value::str), Some(v.as_str()), "{k}");
+    }
+    assert_eq!(ours.get("c").and_then(Value::str), Some("ä😀x"));
+
+    let v = parse(r#" { "n" : 42, "m": -7, "o": null, "v": [[1,2],[]], "b": true } "#).unwrap();
+    assert_eq!(v.get("n").and_then(Value::u32), Some(42));
+    assert_eq!(v.get("m"), Some(&Value::Int(-7)));
+    assert_eq!(v.get("o"), Some(&Value::Null));
+    assert_eq!(v.get("b").and_then(Value::bool), Some(true));
+    let outer = v.get("v").and_then(Value::items).unwrap();
+    assert_eq!(outer[0].items().unwrap(), [Value::UInt(1), Value::UInt(2)]);
+    assert!(outer[1].items().unwrap().is_empty());
+    assert_eq!(v.get("missing"), None);
+    // A key given twice: the last, as `JSON.parse` reads it.
+    assert_eq!(
+        parse(r#"{"k":1,"k":2}"#).unwrap().get("k"),
+        Some(&Value::UInt(2))
+    );
+
+    for bad in [
+        "",
+        "{",
+        r#"{"n": 1.5}"#,
+        r#"{"n": 99999999999999999999999}"#,
+        r#"{"n": 1,}"#,
+        "[1,]",
+        r#"{"n": 1} x"#,
+        "{\"s\": \"a\u{1}\"}",
+        r#"{"s": "\x"}"#,
+        r#"{n: 1}"#,
+        r#"{"n" 1}"#,
+        "nul",
+        "<html>",
+    ] {
+        assert_eq!(parse(bad), Err(Error), "{bad:?}");
+    }
+    let deep = "[".repeat(100) + &"]".repeat(100);
+    assert_eq!(parse(&deep), Err(Error), "nesting is capped");
+    let fine = "[".repeat(10) + &"]".repeat(10);
+    assert!(parse(&fine).is_ok());
+}
