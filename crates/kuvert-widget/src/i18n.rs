@@ -165,11 +165,12 @@ impl Pack {
 
     /// The string `s`.
     pub fn t(&self, s: S) -> &str {
-        self.text
-            .get(self.strings..)
-            .unwrap_or_default()
-            .split('\n')
-            .nth(s as usize)
+        // With `after_lines`, which `parse` links anyway, not a `split` iterator of its own.
+        after_lines(&self.text, self.strings, s as usize)
+            .and_then(|start| {
+                let line = self.text.get(start..)?;
+                line.get(..line.find('\n')?)
+            })
             .unwrap_or_default()
     }
 
