@@ -36,8 +36,16 @@ impl Locale {
 
     /// Picks the locale for a BCP 47 tag such as `sv-SE` or `de`, if supported.
     pub fn from_tag(tag: &str) -> Option<Locale> {
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        Locale::ALL.into_iter().find(|l| l.code() == primary)
+        // On bytes (the separators are ASCII): no `str` searcher and no lowercased copy, which
+        // the widget would link for this alone.
+        let primary = tag
+            .trim()
+            .as_bytes()
+            .split(|&b| b == b'-' || b == b'_')
+            .next()?;
+        Locale::ALL
+            .into_iter()
+            .find(|l| l.code().as_bytes().eq_ignore_ascii_case(primary))
     }
 
     /// The first supported locale among `preferred` (e.g. `navigator.languages`), else English.
@@ -113,6 +121,16 @@ mod tests {
         assert_eq!(Locale::negotiate(["NL_be"]), Locale::Nl);
         assert_eq!(Locale::negotiate(["fr", "ja"]), Locale::En);
         assert_eq!(Locale::negotiate([]), Locale::En);
+    }
+
+    #[test]
+    fn a_tag_is_read_by_its_primary_subtag_in_any_case() {
+        assert_eq!(Locale::from_tag(" DE-at "), Some(Locale::De));
+        assert_eq!(Locale::from_tag("sv"), Some(Locale::Sv));
+        assert_eq!(Locale::from_tag("en_GB"), Some(Locale::En));
+        for other in ["", "-", "e", "eng", "nld", "sv2", "fr-SE", "de\u{0}"] {
+            assert_eq!(Locale::from_tag(other), None, "{other:?}");
+        }
     }
 
     #[test]
