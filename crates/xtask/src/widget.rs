@@ -178,7 +178,8 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
     let wasm_opt = setup::wasm_opt()?;
     Cmd::new(wasm_opt.to_str().ok_or("non-UTF-8 path")?)
         .args(WASM_OPT)
-        .arg("--strip-producers")
+        // Custom sections no browser reads.
+        .args(["--strip-producers", "--strip-target-features"])
         .args(if keep_names {
             &["-g"][..]
         } else {
