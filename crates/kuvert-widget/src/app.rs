@@ -1581,10 +1581,16 @@ fn days_of(slots: &[Slot], tz: &str) -> Vec<String> {
 /// the service and the business, never the customer's details.
 pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business: &str) -> String {
     // One pass each, by hand: `str::replace` with char patterns linked a copy per pattern type.
+    // A loop with `push`, not `collect::<String>()` (which links a `FromIterator<char>` of its
+    // own).
     let compact = |s: &str| {
-        s.chars()
-            .filter(|c| !matches!(c, '-' | ':'))
-            .collect::<String>()
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            if !matches!(c, '-' | ':') {
+                out.push(c);
+            }
+        }
+        out
     };
     // TEXT values (RFC 5545 §3.3.11): backslash, semicolon and comma escaped; line breaks
     // become spaces (the summary is one line).
