@@ -135,7 +135,6 @@ const WASM_OPT: [&str; 6] = [
     "--rereloop",
     "-Oz",
     "-Oz",
-    "-Oz",
 ];
 
 /// wasm32 build (the `widget` profile) with `features`, then wasm-bindgen, wasm-opt and esbuild
@@ -168,6 +167,10 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
         // The names are needed by `prune` below; wasm-opt's `--strip-debug` drops them.
         .remove_name_section(false)
         .remove_producers_section(true)
+        // Every browser that runs the frame has `TextEncoder.encodeInto` (Chrome 74, Firefox 66,
+        // Safari 14.1; `WebAssembly.compileStreaming`, which frame.js uses, came later), so the
+        // glue needs no fallback for it.
+        .encode_into(wasm_bindgen_cli_support::EncodeInto::Always)
         // The library defaults this to true (the CLI does not); without it `init()` cannot
         // find the .wasm next to the glue.
         .omit_default_module_path(false)
@@ -281,13 +284,27 @@ fn post_link(wasm: &Path, glue: &Path, shorten: bool) -> Result<(), String> {
 
 /// Renames the glue's imports (`__wbg_setAttribute_3fe74e09d53acb0b` and so on, about a hundred,
 /// each spelled in the .wasm and in the JS, with a hash that does not compress) to short names
-/// in both files. About 2.8 KB brotli. By hand because binaryen's `--minify-imports` renames
+/// in both files. About 2.8 KB brotli. The module they come from, `./kuvert_widget_bg.js`, becomes
+/// `k` (once per import in the .wasm). By hand because binaryen's `--minify-imports` renames
 /// imports from `env` only. Each old name must appear exactly once in the JS, as the key of its
 /// import function, or the build stops.
 fn shorten_imports(module: &mut walrus::Module, js: &mut String) -> Result<(), String> {
+    // The module name, spelled once per import in the .wasm: `k`, in both files.
+    const GLUE: &str = "./kuvert_widget_bg.js";
+    let key = format!("\"{GLUE}\":");
+    if js.matches(&key).count() != 1 {
+        return Err(format!(
+            "cannot shorten the import module {GLUE}: the glue does not spell it exactly once"
+        ));
+    }
+    *js = js.replace(&key, "k:");
     let mut next = 0usize;
     for import in module.imports.iter_mut() {
-        if import.module != "./kuvert_widget_bg.js" || !import.name.starts_with("__wbg") {
+        if import.module != GLUE {
+            continue;
+        }
+        import.module = "k".to_owned();
+        if !import.name.starts_with("__wbg") {
             continue;
         }
         let old = format!("{}:", import.name);
