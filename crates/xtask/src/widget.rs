@@ -129,11 +129,17 @@ fn remap_paths() -> String {
 ///   address arithmetic of its own.
 /// - `--flatten --rereloop` rebuilds each function's control flow before the size passes; the
 ///   size passes then run three times, as later rounds still find work after earlier ones.
-const WASM_OPT: [&str; 6] = [
+/// - `--monomorphize` then copies a function for call sites that pass it constants, where the
+///   copy, optimised, comes out smaller (binaryen's default threshold; lower ones grow the
+///   file); a last `-Oz` tidies up. Measured: the frame 66 bytes smaller (brotli, as reported).
+const WASM_OPT: [&str; 8] = [
     "--low-memory-unused",
     "--flatten",
     "--rereloop",
     "-Oz",
+    "-Oz",
+    "-Oz",
+    "--monomorphize",
     "-Oz",
 ];
 
