@@ -16,7 +16,7 @@
   const label = d.label || words[0];
   const p = new URLSearchParams();
   const put = (k, v) => { if (v) p.set(k, v); };
-  put('inbox', d.inbox); put('form', d.form); put('keys', d.recipients); put('lang', d.lang);
+  put('form', d.form); put('keys', d.recipients); put('lang', d.lang);
   put('host', location.origin); put('accent', d.accent); put('radius', d.radius); put('font', d.font);
   const f = document.createElement('iframe');
   // The fragment is never sent to a server: the keys and form id stay out of every request.

@@ -11,7 +11,10 @@ WebAssembly.compileStreaming(fetch(wasm))
   .catch(() => fetch(wasm).then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)))
   .then((module) => {
     initSync({ module });
-    start(callback);
+    // The inbox this copy of the frame posts to: fixed when it was built (KUVERT_INBOX, for
+    // www/ served from another origin), else this frame's own origin. Never from the page
+    // that embeds it.
+    start(callback, KUVERT_INBOX || location.origin);
   })
   .catch(() => {
     const root = document.getElementById('kuvert');

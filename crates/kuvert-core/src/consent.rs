@@ -90,6 +90,54 @@ impl ConsentReceipt {
         o.close();
     }
 
+    /// Re-checks the receipt of an opened booking (it is hostile input, like the fields; see
+    /// [`crate::minimise::recheck_fields`]). Every member must have the shape the widget
+    /// writes: a canonical UTC time, a lowercase hex SHA-256, purpose ids, each purpose
+    /// once, `booking` accepted, and a plain version string. With the form's `schema`, the
+    /// purposes must be exactly the form's: `booking` and each optional purpose, accepted or
+    /// declined. Returns which rule failed, never a value.
+    pub fn recheck(&self, schema: Option<&FormSchema>) -> Result<(), &'static str> {
+        if UtcTimestamp::parse(&self.time).is_err() {
+            return Err("the consent time is not YYYY-MM-DDTHH:MM:SSZ");
+        }
+        if self.notice_sha256.len() != 64
+            || !self
+                .notice_sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err("the notice hash is not a lowercase hex SHA-256");
+        }
+        let version_ok = !self.widget_version.is_empty()
+            && self.widget_version.len() <= 32
+            && self
+                .widget_version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".+-".contains(&b));
+        if !version_ok {
+            return Err("the widget version is not a version string");
+        }
+        let all: Vec<&String> = self.accepted.iter().chain(&self.declined).collect();
+        if all.iter().any(|p| !crate::schema::is_valid_id(p)) {
+            return Err("a consent purpose is not a purpose id");
+        }
+        if all.iter().enumerate().any(|(i, p)| all[..i].contains(p)) {
+            return Err("a consent purpose is listed twice");
+        }
+        if !self.accepted.iter().any(|p| p == BOOKING_PURPOSE) {
+            return Err("the required booking purpose was not accepted");
+        }
+        if let Some(schema) = schema {
+            let known = |p: &&String| {
+                *p == BOOKING_PURPOSE || schema.optional_purposes.iter().any(|o| &o.id == *p)
+            };
+            if !all.iter().all(known) || all.len() != schema.optional_purposes.len() + 1 {
+                return Err("the consent purposes are not the form's purposes");
+            }
+        }
+        Ok(())
+    }
+
     /// Whether this receipt records `notice` (same text, same language).
     pub fn matches_notice(&self, notice: &Notice) -> bool {
         self.locale == notice.locale && self.notice_sha256 == notice.sha256_hex()

@@ -111,6 +111,16 @@ pub struct Booking {
 }
 
 impl Booking {
+    /// Re-checks an opened booking's contents, which are hostile input: its fields
+    /// ([`recheck_fields`](crate::minimise::recheck_fields)) and its consent receipt
+    /// ([`ConsentReceipt::recheck`]), against the form's `schema` when it is known. The staff
+    /// side shows nothing that fails this. (Form id and public facts are checked against the
+    /// envelope, whose own checks they then share.)
+    pub fn recheck(&self, schema: Option<&crate::FormSchema>) -> Result<(), Error> {
+        crate::minimise::recheck_fields(schema, &self.fields).map_err(Error::InvalidFields)?;
+        self.consent.recheck(schema).map_err(Error::InvalidConsent)
+    }
+
     /// Appends the booking as compact JSON to `out`: the text that is padded and sealed.
     ///
     /// The same text as `serde_json::to_string` writes (members in declaration order, fields
@@ -185,6 +195,15 @@ pub enum Error {
     /// The sealed public facts differ from the envelope's: the inbox's copy was changed.
     #[error("the public booking facts outside do not match those sealed inside")]
     PublicMismatch,
+    /// The sealed fields break the form's rules (unknown field, control or bidi characters,
+    /// wrong shape, not normalised): the booking was not made by the widget.
+    #[error(
+        "the sealed fields break the form's rules ({0}); the booking did not come from the widget"
+    )]
+    InvalidFields(crate::minimise::FieldErrors),
+    /// The sealed consent receipt is not of the shape the widget writes.
+    #[error("the sealed consent receipt is invalid: {0}")]
+    InvalidConsent(&'static str),
 }
 
 impl Error {
@@ -207,6 +226,8 @@ impl Error {
             Error::MalformedPlaintext => "malformed_plaintext",
             Error::FormMismatch => "form_mismatch",
             Error::PublicMismatch => "public_mismatch",
+            Error::InvalidFields(_) => "invalid_fields",
+            Error::InvalidConsent(_) => "invalid_consent",
         }
     }
 }

@@ -43,6 +43,7 @@ pub mod notice;
 #[cfg(feature = "open")]
 pub mod open;
 pub mod recipient;
+pub mod reference;
 pub mod schema;
 pub mod utc;
 
@@ -52,6 +53,7 @@ pub use envelope::{Booking, Envelope, Error, PublicFacts, seal, seal_with_os_rng
 pub use locale::{Locale, Localized};
 pub use map::VecMap;
 pub use recipient::Recipient;
+pub use reference::Reference;
 pub use schema::FormSchema;
 pub use utc::UtcTimestamp;
 

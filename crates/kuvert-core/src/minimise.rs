@@ -128,9 +128,13 @@ pub enum FieldProblem {
     /// Not a date `YYYY-MM-DD` that exists.
     #[error("must be a date written YYYY-MM-DD")]
     InvalidDate,
-    /// Holds control characters (other than line breaks in free text).
+    /// Holds control or bidi characters (other than line breaks in free text).
     #[error("contains characters that are not allowed")]
     ControlCharacters,
+    /// An opened booking's value is not in the normal form the widget seals (see
+    /// [`recheck_fields`]).
+    #[error("not in the form the booking widget writes")]
+    NotNormalised,
 }
 
 /// One field's problem.
@@ -142,10 +146,27 @@ pub struct FieldError {
     pub problem: FieldProblem,
 }
 
-/// All problems found in a submission, in form order.
+/// All problems found in a submission, in form order. Displayed as `field: problem` pairs
+/// (field keys are a fixed catalogue's, or shown escaped when they are not).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{} field(s) need attention", .0.len())]
+#[error("{}", describe(.0))]
 pub struct FieldErrors(pub Vec<FieldError>);
+
+/// `name: too long (at most 100 characters); note: …`. A key outside the catalogue comes from
+/// the input, so it is named only as "a field this form does not have".
+fn describe(errors: &[FieldError]) -> String {
+    let mut out = String::new();
+    for e in errors {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        let key = FieldKind::from_key(&e.field).map_or("an unknown field", FieldKind::key);
+        out.push_str(key);
+        out.push_str(": ");
+        out.push_str(&alloc::string::ToString::to_string(&e.problem));
+    }
+    out
+}
 
 /// Validates and normalises a submission (field key, typed value) against the form.
 ///
@@ -185,20 +206,7 @@ fn validate_pairs(schema: &FormSchema, input: &[(&str, &str)]) -> Result<Fields,
             .iter()
             .find(|(k, _)| *k == key)
             .map_or("", |(_, v)| *v);
-        let value = if spec.kind.is_free_text() {
-            crlf_to_lf(raw.trim())
-        } else {
-            // Runs of whitespace become one space (by hand: `join` links a generic copy loop
-            // into the widget's Wasm for this one use).
-            let mut one_spaced = String::with_capacity(raw.len());
-            for word in raw.split_whitespace() {
-                if !one_spaced.is_empty() {
-                    one_spaced.push(' ');
-                }
-                one_spaced.push_str(word);
-            }
-            one_spaced
-        };
+        let value = tidy(spec.kind, raw);
         if value.is_empty() {
             if spec.required {
                 errors.push(FieldError {
@@ -231,9 +239,25 @@ fn validate_pairs(schema: &FormSchema, input: &[(&str, &str)]) -> Result<Fields,
     }
 }
 
+/// Whether `c` is a bidirectional formatting control: the embeddings and overrides
+/// U+202A–U+202E, the isolates U+2066–U+2069, and the marks U+200E, U+200F and U+061C. They
+/// reorder how the text around them is shown ("Trojan Source", CVE-2021-42574), so a name or
+/// note holding one can display as something it is not.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Whether `c` may never appear in a field's value: a C0 or C1 control or DEL (`char::is_control`)
+/// other than the line feed of a multi-line field, or a bidi control ([`is_bidi_control`]).
+pub fn is_forbidden_char(c: char, multi_line: bool) -> bool {
+    (c.is_control() && !(multi_line && c == '\n')) || is_bidi_control(c)
+}
+
 fn check(kind: FieldKind, value: &str, max: u32, cc: Option<&str>) -> Result<String, FieldProblem> {
-    let allowed_control = |c: char| kind.is_free_text() && c == '\n';
-    if value.chars().any(|c| c.is_control() && !allowed_control(c)) {
+    if value
+        .chars()
+        .any(|c| is_forbidden_char(c, kind.is_free_text()))
+    {
         return Err(FieldProblem::ControlCharacters);
     }
     if crate::char_count(value) > max as usize {
@@ -256,6 +280,74 @@ fn check(kind: FieldKind, value: &str, max: u32, cc: Option<&str>) -> Result<Str
                 Err(FieldProblem::InvalidDate)
             }
         }
+    }
+}
+
+/// Trims a raw value; free text gets LF line breaks, everything else one space between words.
+fn tidy(kind: FieldKind, raw: &str) -> String {
+    if kind.is_free_text() {
+        crlf_to_lf(raw.trim())
+    } else {
+        // Runs of whitespace become one space (by hand: `join` links a generic copy loop
+        // into the widget's Wasm for this one use).
+        let mut one_spaced = String::with_capacity(raw.len());
+        for word in raw.split_whitespace() {
+            if !one_spaced.is_empty() {
+                one_spaced.push(' ');
+            }
+            one_spaced.push_str(word);
+        }
+        one_spaced
+    }
+}
+
+/// Re-checks the fields of an opened booking: **every decrypted field is hostile input**, since
+/// anyone can seal a booking to the business's public key and post it past the widget.
+///
+/// With the form's `schema`, this is the widget's own validation ([`validate_fields`]), and the
+/// sealed values must already be in the normal form it produces (the widget seals nothing
+/// else). Without a schema, each field must still be a known field kind, pass that kind's
+/// checks (no control or bidi characters, the catalogue's longest length, e-mail, phone and
+/// date shapes) and be normalised. Errors name fields and problems, never values.
+pub fn recheck_fields(schema: Option<&FormSchema>, fields: &Fields) -> Result<(), FieldErrors> {
+    let mut errors = Vec::new();
+    let mut problem = |field: &str, problem| {
+        errors.push(FieldError {
+            field: field.into(),
+            problem,
+        })
+    };
+    match schema {
+        Some(schema) => {
+            let pairs: Vec<(&str, &str)> = fields.iter().collect();
+            let normal = validate_pairs(schema, &pairs)?;
+            for (key, value) in fields.iter() {
+                if normal.get(key) != Some(value) {
+                    problem(key, FieldProblem::NotNormalised);
+                }
+            }
+        }
+        None => {
+            for (key, value) in fields.iter() {
+                let Some(kind) = FieldKind::from_key(key) else {
+                    problem(key, FieldProblem::Unknown);
+                    continue;
+                };
+                match check(kind, value, kind.max_max_length(), None) {
+                    Ok(normal) if normal == value && tidy(kind, value) == value => {}
+                    Ok(_) => problem(key, FieldProblem::NotNormalised),
+                    Err(p) => problem(key, p),
+                }
+                if value.is_empty() {
+                    problem(key, FieldProblem::Required);
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(FieldErrors(errors))
     }
 }
 

@@ -138,8 +138,10 @@ fn decrypt(file: &[u8], identities: &[Identity]) -> Result<Zeroizing<Vec<u8>>, F
 
 /// Opens an envelope with any of `identities` and checks it against its outside.
 ///
-/// Returns the booking only if it decrypts, authenticates, parses, and its sealed form id and
-/// public facts equal the envelope's. Each failure has its own [`Error`] variant.
+/// Returns the booking only if it decrypts, authenticates, parses, its sealed form id and
+/// public facts equal the envelope's, and its contents pass [`Booking::recheck`] without the
+/// schema (callers that hold the form's schema check again with it). Each failure has its own
+/// [`Error`] variant.
 pub fn open(envelope: &Envelope, identities: &[Identity]) -> Result<Booking, Error> {
     envelope.validate()?;
     let file = envelope.sealed_bytes()?;
@@ -170,6 +172,8 @@ pub fn open(envelope: &Envelope, identities: &[Identity]) -> Result<Booking, Err
     if booking.public != envelope.public {
         return Err(Error::PublicMismatch);
     }
+    // Every decrypted field is hostile input: anyone can seal to a public key.
+    booking.recheck(None)?;
     Ok(booking)
 }
 

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,11 +12,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use http_body_util::BodyExt;
 use jiff::civil::Date;
 use kuvert_core::envelope::MAX_ENVELOPE_BYTES;
-use kuvert_core::{CancelCode, Envelope};
+use kuvert_core::{CancelCode, Envelope, Reference};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -25,7 +23,8 @@ use subtle::ConstantTimeEq;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::calendar::{is_slot, slots};
-use crate::config::Config;
+use crate::config::{Config, Scope};
+use crate::limit::{Aggregate, AuthFailures, Limiter};
 use crate::metrics::Metrics;
 use crate::store::{AuditEntry, NewBooking, Store, StoreError, rfc3339};
 use crate::{Clock, SystemClock};
@@ -49,8 +48,9 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
-    booking_limit: DefaultKeyedRateLimiter<IpAddr>,
-    cancel_limit: DefaultKeyedRateLimiter<IpAddr>,
+    booking_limit: Limiter,
+    cancel_limit: Limiter,
+    auth_failures: AuthFailures,
 }
 
 impl AppState {
@@ -61,11 +61,10 @@ impl AppState {
 
     /// State with a given clock (tests).
     pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
-        let per_minute = NonZeroU32::new(config.bookings_per_minute).unwrap_or(NonZeroU32::MIN);
-        let per_hour = NonZeroU32::new(config.cancel_attempts_per_hour).unwrap_or(NonZeroU32::MIN);
         AppState(Arc::new(Inner {
-            booking_limit: RateLimiter::keyed(Quota::per_minute(per_minute)),
-            cancel_limit: RateLimiter::keyed(Quota::per_hour(per_hour)),
+            booking_limit: Limiter::per_minute(config.bookings_per_minute),
+            cancel_limit: Limiter::per_hour(config.cancel_attempts_per_hour),
+            auth_failures: AuthFailures::new(config.staff_auth_failures_per_minute),
             config,
             store,
             clock,
@@ -89,8 +88,47 @@ impl AppState {
         }
         self.0.booking_limit.retain_recent();
         self.0.cancel_limit.retain_recent();
+        self.flush_auth_failures(now).await?;
         Ok(n)
     }
+
+    /// Writes the failed-authentication counts of every window that ended by `now` to the
+    /// audit log, one row per address and window. The server calls it every minute and at
+    /// shutdown; a denial in a new window does it too.
+    pub async fn flush_auth_failures(&self, now: i64) -> Result<(), StoreError> {
+        let finished = self.0.auth_failures.flush(now);
+        audit_aggregates(self, finished).await
+    }
+}
+
+/// Audits failed-authentication aggregates: `anonymous auth <address> denied`, with the window
+/// and count in the target (`192.0.2.7 window=2027-03-01T09:00:00Z+60s count=12`).
+async fn audit_aggregates(state: &AppState, finished: Vec<Aggregate>) -> Result<(), StoreError> {
+    if finished.is_empty() {
+        return Ok(());
+    }
+    let s = state.clone();
+    let now = state.0.clock.now();
+    blocking(move || {
+        for a in &finished {
+            let target = format!(
+                "{} window={}+{}s count={}",
+                crate::limit::describe(a.key),
+                rfc3339(a.window_start),
+                crate::limit::WINDOW_SECS,
+                a.count
+            );
+            s.0.store.audit(&AuditEntry {
+                time: now,
+                actor: "anonymous",
+                action: "auth",
+                target: &target,
+                outcome: "denied",
+            })?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 async fn blocking<T: Send + 'static>(
@@ -107,6 +145,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: Cow<'static, str>,
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -115,6 +154,15 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 `rate_limited`, with `Retry-After` in seconds.
+    fn rate_limited(message: &'static str, retry_after: i64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after.max(1)),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
         }
     }
 
@@ -147,6 +195,10 @@ impl IntoResponse for ApiError {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         r
     }
 }
@@ -165,12 +217,7 @@ impl FromRequestParts<AppState> for ClientIp {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if state.0.config.trust_forwarded_for
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse().ok())
+            && let Some(ip) = last_forwarded_for(&parts.headers)
         {
             return Ok(ClientIp(ip));
         }
@@ -182,8 +229,37 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// A staff member, authenticated by bearer token.
-pub struct StaffUser(pub String);
+/// The address the trusted proxy appended to `X-Forwarded-For`: the last entry of the last
+/// header line. Every entry before it came from the client, who can write anything there, and
+/// proxies append either to the one line or as a new line.
+fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let last_line = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let last = last_line.to_str().ok()?.rsplit(',').next()?.trim();
+    last.parse().ok()
+}
+
+/// A staff member, authenticated by bearer token: their name (for the audit log) and what
+/// their token may do.
+pub struct StaffUser {
+    /// Who, for the audit log.
+    pub name: String,
+    scopes: std::collections::BTreeSet<Scope>,
+}
+
+impl StaffUser {
+    /// Refuses (403) unless the token has `scope`.
+    fn require(&self, scope: Scope) -> ApiResult<()> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "this staff token may not do this; ask for a token with the needed scope",
+            ))
+        }
+    }
+}
 
 impl FromRequestParts<AppState> for StaffUser {
     type Rejection = ApiError;
@@ -192,6 +268,19 @@ impl FromRequestParts<AppState> for StaffUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let now = state.0.clock.now();
+        let (blocked, finished) = state.0.auth_failures.blocked(ip, now);
+        audit_aggregates(state, finished).await?;
+        if blocked {
+            // Counted too, so the aggregate shows how hard the address kept trying.
+            let finished = state.0.auth_failures.record(ip, now);
+            audit_aggregates(state, finished).await?;
+            return Err(ApiError::rate_limited(
+                "too many failed staff sign-ins from this address; try again later",
+                AuthFailures::retry_after(now),
+            ));
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -204,30 +293,20 @@ impl FromRequestParts<AppState> for StaffUser {
             let mut found = None;
             for s in &state.0.config.staff {
                 if bool::from(s.token_sha256.ct_eq(&hash)) {
-                    found = Some(s.name.clone());
+                    found = Some(s);
                 }
             }
-            if let Some(name) = found {
-                return Ok(StaffUser(name));
+            if let Some(s) = found {
+                return Ok(StaffUser {
+                    name: s.name.clone(),
+                    scopes: s.scopes.clone(),
+                });
             }
         }
-        let route = parts
-            .extensions
-            .get::<MatchedPath>()
-            .map_or("-", |m| m.as_str())
-            .to_owned();
-        let state = state.clone();
-        let now = state.0.clock.now();
-        let _ = blocking(move || {
-            state.0.store.audit(&AuditEntry {
-                time: now,
-                actor: "anonymous",
-                action: "auth",
-                target: &route,
-                outcome: "denied",
-            })
-        })
-        .await;
+        // Not one audit row per failure (that would let anyone flood the log): the failure is
+        // counted, and the count per address is audited when its window ends.
+        let finished = state.0.auth_failures.record(ip, now);
+        audit_aggregates(state, finished).await?;
         Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -360,10 +439,16 @@ async fn static_headers(State(state): State<AppState>, req: Request, next: Next)
     let csp = format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors {ancestors}; base-uri 'none'; form-action 'none'; require-trusted-types-for 'script'; trusted-types 'none'"
     );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        response.headers_mut().insert("content-security-policy", v);
+    // The config's origins are checked at start (`config::is_origin`), so this cannot fail;
+    // if it ever did, the frame must not go out without its policy: fail closed.
+    match HeaderValue::from_str(&csp) {
+        Ok(v) => {
+            response.headers_mut().insert("content-security-policy", v);
+            response
+        }
+        Err(_) => ApiError::internal("the frame's Content-Security-Policy is not a valid header")
+            .into_response(),
     }
-    response
 }
 
 async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
@@ -372,11 +457,15 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
     Ok("ok\n")
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// `/metrics` reveals booking volume and timing, so it takes a staff token of the `metrics`
+/// scope (`/healthz` stays open for probes).
+async fn metrics(State(state): State<AppState>, staff: StaffUser) -> ApiResult<Response> {
+    staff.require(Scope::Metrics)?;
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.0.metrics.render(),
     )
+        .into_response())
 }
 
 fn form<'a>(state: &'a AppState, id: &str) -> ApiResult<&'a crate::config::Form> {
@@ -508,22 +597,11 @@ async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> ApiResul
 }
 
 fn new_reference() -> Result<String, getrandom::Error> {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut raw = [0u8; 12];
-    getrandom::fill(&mut raw)?;
-    let chars: Vec<u8> = raw.iter().map(|b| ALPHABET[usize::from(b % 32)]).collect();
-    Ok(chars
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-"))
+    Reference::generate(&mut getrandom::SysRng).map(|r| r.as_str().to_owned())
 }
 
 fn is_reference(s: &str) -> bool {
-    s.len() == 14
-        && s.split('-').count() == 3
-        && s.bytes()
-            .all(|b| b == b'-' || b.is_ascii_digit() || b.is_ascii_uppercase())
+    kuvert_core::reference::is_reference(s)
 }
 
 async fn post_booking(
@@ -550,7 +628,7 @@ async fn accept_booking(
     headers: &HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    if state.0.booking_limit.check_key(&ip).is_err() {
+    if !state.0.booking_limit.check(ip) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -669,7 +747,7 @@ async fn cancel_booking(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<StatusCode> {
-    if state.0.cancel_limit.check_key(&ip).is_err() {
+    if !state.0.cancel_limit.check(ip) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -744,9 +822,11 @@ fn default_limit() -> u32 {
 
 async fn staff_list(
     State(state): State<AppState>,
-    StaffUser(who): StaffUser,
+    staff: StaffUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    staff.require(Scope::Read)?;
+    let who = staff.name;
     let Query(q) = query.map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -772,9 +852,11 @@ async fn staff_list(
 
 async fn staff_get(
     State(state): State<AppState>,
-    StaffUser(who): StaffUser,
+    staff: StaffUser,
     Path(reference): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    staff.require(Scope::Read)?;
+    let who = staff.name;
     let r = reference.clone();
     let s = state.clone();
     let row = if is_reference(&reference) {
@@ -801,9 +883,11 @@ async fn staff_get(
 
 async fn staff_delete(
     State(state): State<AppState>,
-    StaffUser(who): StaffUser,
+    staff: StaffUser,
     Path(reference): Path<String>,
 ) -> ApiResult<StatusCode> {
+    staff.require(Scope::Erase)?;
+    let who = staff.name;
     let r = reference.clone();
     let s = state.clone();
     let deleted = is_reference(&reference) && blocking(move || s.0.store.delete(&r)).await?;
@@ -827,10 +911,9 @@ async fn staff_delete(
     }
 }
 
-async fn staff_export(
-    State(state): State<AppState>,
-    StaffUser(who): StaffUser,
-) -> ApiResult<Response> {
+async fn staff_export(State(state): State<AppState>, staff: StaffUser) -> ApiResult<Response> {
+    staff.require(Scope::Read)?;
+    let who = staff.name;
     let mut out = String::new();
     let mut cursor = 0;
     loop {

@@ -46,6 +46,8 @@ struct RawLimits {
     bookings_per_minute: u32,
     #[serde(default = "default_cancels_per_hour")]
     cancel_attempts_per_hour: u32,
+    #[serde(default = "default_auth_failures_per_minute")]
+    staff_auth_failures_per_minute: u32,
 }
 
 impl Default for RawLimits {
@@ -53,8 +55,13 @@ impl Default for RawLimits {
         RawLimits {
             bookings_per_minute: default_bookings_per_minute(),
             cancel_attempts_per_hour: default_cancels_per_hour(),
+            staff_auth_failures_per_minute: default_auth_failures_per_minute(),
         }
     }
+}
+
+fn default_auth_failures_per_minute() -> u32 {
+    10
 }
 
 fn default_bookings_per_minute() -> u32 {
@@ -69,6 +76,12 @@ fn default_cancels_per_hour() -> u32 {
 struct RawStaff {
     name: String,
     token_sha256: String,
+    #[serde(default = "default_scopes")]
+    scopes: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["read".into(), "erase".into()]
 }
 
 #[derive(Deserialize)]
@@ -128,6 +141,8 @@ pub struct Config {
     pub bookings_per_minute: u32,
     /// Cancellation attempts per client address per hour.
     pub cancel_attempts_per_hour: u32,
+    /// Failed staff authentications per client address per minute before answering 429.
+    pub staff_auth_failures_per_minute: u32,
     /// Staff who may use the staff API.
     pub staff: Vec<Staff>,
     /// Forms by id.
@@ -141,6 +156,79 @@ pub struct Staff {
     pub name: String,
     /// SHA-256 of the bearer token.
     pub token_sha256: [u8; 32],
+    /// What the token may do.
+    pub scopes: BTreeSet<Scope>,
+}
+
+/// What a staff token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Scope {
+    /// List, fetch and export sealed bookings.
+    Read,
+    /// Erase bookings.
+    Erase,
+    /// Read `/metrics` (booking volume and timing).
+    Metrics,
+}
+
+impl Scope {
+    /// Parses a scope's config name.
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "read" => Some(Scope::Read),
+            "erase" => Some(Scope::Erase),
+            "metrics" => Some(Scope::Metrics),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `o` is an origin exactly as browsers send it: `http(s)://host[:port]`, with a
+/// lower-case DNS name, an IPv4 address or a bracketed IPv6 address, an optional port
+/// 1-65535, and nothing else (no path, wildcard, user info, space or control character).
+/// It goes into the frame's CSP and the CORS list, so anything looser could break the
+/// header or widen who may embed the frame.
+pub fn is_origin(o: &str) -> bool {
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((addr, after)) if addr.parse::<std::net::Ipv6Addr>().is_ok() => (None, after),
+            _ => return false,
+        },
+        None => {
+            let end = rest.find(':').unwrap_or(rest.len());
+            (Some(&rest[..end]), &rest[end..])
+        }
+    };
+    let port_ok = match port.strip_prefix(':') {
+        _ if port.is_empty() => true,
+        Some(p) => {
+            !p.is_empty()
+                && p.len() <= 5
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+        }
+        None => false,
+    };
+    let host_ok = host.is_none_or(|h| {
+        h.len() <= 253
+            && h.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            })
+    });
+    port_ok && host_ok
 }
 
 /// A form and its calendar.
@@ -256,15 +344,10 @@ impl Config {
             TimeZone::UTC
         });
         for (i, o) in raw.allowed_origins.iter().enumerate() {
-            let ok = (o.starts_with("https://") || o.starts_with("http://"))
-                && !o.ends_with('/')
-                && o.split("//")
-                    .nth(1)
-                    .is_some_and(|h| !h.is_empty() && !h.contains('/'));
-            if !ok {
+            if !is_origin(o) {
                 problem(
                     &format!("allowed_origins[{i}]"),
-                    format!("`{o}` is not an origin"),
+                    format!("`{}` is not an origin", o.escape_debug()),
                     "write scheme://host[:port] without a path, e.g. \"https://salon.example\"",
                 );
             }
@@ -292,6 +375,13 @@ impl Config {
                 "use e.g. 20",
             );
         }
+        if raw.rate_limits.staff_auth_failures_per_minute == 0 {
+            problem(
+                "rate_limits.staff_auth_failures_per_minute",
+                "must be at least 1".into(),
+                "use e.g. 10",
+            );
+        }
         if raw.rate_limits.cancel_attempts_per_hour == 0 {
             problem(
                 "rate_limits.cancel_attempts_per_hour",
@@ -310,10 +400,24 @@ impl Config {
                     "name the person or role, for the audit log",
                 );
             }
+            let mut scopes = BTreeSet::new();
+            for (j, name) in s.scopes.iter().enumerate() {
+                match Scope::parse(name) {
+                    Some(scope) => {
+                        scopes.insert(scope);
+                    }
+                    None => problem(
+                        &format!("staff[{i}].scopes[{j}]"),
+                        format!("`{name}` is not a scope"),
+                        "use read, erase or metrics",
+                    ),
+                }
+            }
             match hash {
                 Some(h) => staff.push(Staff {
                     name: s.name.clone(),
                     token_sha256: h,
+                    scopes,
                 }),
                 None => problem(
                     &format!("staff[{i}].token_sha256"),
@@ -533,6 +637,7 @@ impl Config {
             trust_forwarded_for: raw.trust_forwarded_for,
             bookings_per_minute: raw.rate_limits.bookings_per_minute,
             cancel_attempts_per_hour: raw.rate_limits.cancel_attempts_per_hour,
+            staff_auth_failures_per_minute: raw.rate_limits.staff_auth_failures_per_minute,
             staff,
             forms,
         })

@@ -6,9 +6,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod anchor;
 pub mod api;
 pub mod calendar;
 pub mod config;
+pub mod limit;
 pub mod metrics;
 pub mod store;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use kuvert_core::hex;
 use kuvert_inbox::config::Config;
-use kuvert_inbox::store::Store;
+use kuvert_inbox::store::{AuditCheck, Store};
 use kuvert_inbox::{AppState, app};
 use sha2::{Digest, Sha256};
 
@@ -76,6 +76,16 @@ enum AuditCommand {
     },
 }
 
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn store_path(config: &std::path::Path) -> Result<PathBuf, String> {
+    Ok(Config::load(config).map_err(|e| e.to_string())?.database)
+}
+
 fn open(config: &std::path::Path) -> Result<(Config, Store), String> {
     let config = Config::load(config).map_err(|e| e.to_string())?;
     let store =
@@ -111,6 +121,19 @@ async fn serve(config: PathBuf) -> Result<(), String> {
         .purge()
         .await
         .map_err(|e| format!("retention purge failed: {e}"))?;
+    let flusher = state.clone();
+    tokio::spawn(async move {
+        // Failed staff sign-ins are audited per address and minute; write each finished minute.
+        let mut tick =
+            tokio::time::interval(Duration::from_secs(kuvert_inbox::limit::WINDOW_SECS as u64));
+        loop {
+            tick.tick().await;
+            let now = flusher.inner().clock.now();
+            if let Err(e) = flusher.flush_auth_failures(now).await {
+                tracing::error!(error = %e, "auditing failed sign-ins failed");
+            }
+        }
+    });
     let purger = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(interval));
@@ -132,11 +155,17 @@ async fn serve(config: PathBuf) -> Result<(), String> {
     println!("kuvert-inbox listening on http://{local}");
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    // The minute in progress is audited too.
+    let end = state.inner().clock.now() + kuvert_inbox::limit::WINDOW_SECS;
+    state
+        .flush_auth_failures(end)
+        .await
+        .map_err(|e| format!("auditing failed sign-ins failed: {e}"))
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -179,17 +208,27 @@ fn run(cli: Cli) -> Result<(), String> {
                 return Err(format!("{} does not exist", file.display()));
             }
             let (_, store) = open(&config)?;
-            store.restore(&file).map_err(|e| e.to_string())?;
-            println!("restored from {}", file.display());
+            let r = store
+                .restore(&file, unix_now(), "kuvert-inbox restore")
+                .map_err(|e| e.to_string())?;
+            println!(
+                "restored from {}: {} booking(s); {} erased since the backup and erased again",
+                file.display(),
+                r.bookings,
+                r.erased_again
+            );
+            if r.audit_records_lost > 0 {
+                eprintln!(
+                    "warning: the replaced database had {} audit record(s) that the backup lacks; the restore is recorded in the audit log with where the old log ended",
+                    r.audit_records_lost
+                );
+            }
             Ok(())
         }
         Command::Purge { config } => {
             let (config, store) = open(&config)?;
             let _ = config;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            let n = store.purge(now).map_err(|e| e.to_string())?;
+            let n = store.purge(unix_now()).map_err(|e| e.to_string())?;
             println!("erased {n} booking(s) past retention");
             Ok(())
         }
@@ -197,14 +236,32 @@ fn run(cli: Cli) -> Result<(), String> {
             command: AuditCommand::Verify { config },
         } => {
             let (_, store) = open(&config)?;
+            let anchor = kuvert_inbox::anchor::Anchor::key_path(&store_path(&config)?);
             match store.verify_audit().map_err(|e| e.to_string())? {
-                Ok(n) => {
-                    println!("audit log ok: {n} record(s), hash chain intact");
+                AuditCheck::Intact { records } => {
+                    println!(
+                        "audit log ok: {records} record(s), hash chain intact and ending at its anchored head"
+                    );
                     Ok(())
                 }
-                Err(seq) => Err(format!(
+                AuditCheck::Broken { seq } => Err(format!(
                     "audit log broken at record {seq}: its hash or link does not match; the log was altered"
                 )),
+                AuditCheck::Cut { anchored, found } => Err(format!(
+                    "audit log cut: it ends at record {found}, but its anchored head is record {anchored}; records were deleted, or an older copy of the database was put in place"
+                )),
+                AuditCheck::Diverged { anchored } => Err(format!(
+                    "audit log rewritten: record {anchored} is not the one anchored; the log was altered from there on"
+                )),
+                AuditCheck::Unanchored { anchored, found } => Err(format!(
+                    "audit log has records {}..{found} after its anchored head: a crash between writing and anchoring, or records added behind the inbox's back; the next staff action anchors them",
+                    anchored + 1
+                )),
+                AuditCheck::NoHead { records } => Err(format!(
+                    "audit log has {records} record(s) but no anchored head beside the database (keep {} and its .audit-head file with the database)",
+                    anchor.display()
+                )),
+                _ => Err("audit log: unknown verification result".into()),
             }
         }
     }

@@ -7,11 +7,14 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use kuvert_core::hex;
+
+use crate::anchor::{Anchor, AnchorError, Head};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &["CREATE TABLE bookings (
@@ -56,6 +59,9 @@ pub enum StoreError {
     /// The slot has no room left.
     #[error("the slot is full")]
     SlotFull,
+    /// An anchor file (audit key, head, erasure log) failed.
+    #[error("{0}")]
+    Anchor(#[from] AnchorError),
     /// The database was written by a newer inbox.
     #[error(
         "the database has schema version {found}; this inbox knows up to {known}. Upgrade the inbox."
@@ -119,9 +125,69 @@ pub struct AuditEntry<'a> {
     pub outcome: &'a str,
 }
 
-/// The database.
+/// The database, and the files beside it that anchor it ([`Anchor`]).
 pub struct Store {
     conn: Mutex<Connection>,
+    anchor: Anchor,
+    /// An erasure's WAL truncate could not finish (a reader held an old snapshot): erased
+    /// ciphertext may still be in the WAL until a later truncate succeeds.
+    wal_pending: AtomicBool,
+}
+
+/// What `audit verify` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuditCheck {
+    /// The chain is intact and ends at its anchored head.
+    Intact {
+        /// Number of records.
+        records: u64,
+    },
+    /// A record's hash or link does not verify: it was rewritten, or inserted.
+    Broken {
+        /// The first record that does not verify.
+        seq: i64,
+    },
+    /// The chain ends before its anchored head: records were cut, or an older copy of the
+    /// database was put in place.
+    Cut {
+        /// The anchored last record.
+        anchored: i64,
+        /// The last record found.
+        found: i64,
+    },
+    /// The record at the anchored position is not the one anchored: the log was rewritten
+    /// from there on.
+    Diverged {
+        /// The anchored last record.
+        anchored: i64,
+    },
+    /// The chain verifies and holds the anchored head, but has records after it (a crash
+    /// between a write and its anchoring, or records added behind the inbox's back). The next
+    /// audited action anchors them.
+    Unanchored {
+        /// The anchored last record.
+        anchored: i64,
+        /// The last record found.
+        found: i64,
+    },
+    /// The database has audit records but no head was ever anchored for them.
+    NoHead {
+        /// Number of records.
+        records: u64,
+    },
+}
+
+/// What a restore did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Restored {
+    /// Bookings in the restored database, after re-applying erasures.
+    pub bookings: i64,
+    /// Bookings erased since the backup was made, erased again.
+    pub erased_again: usize,
+    /// The audit records the replaced database had beyond the backup's (the restore itself is
+    /// audited, naming them).
+    pub audit_records_lost: i64,
 }
 
 /// UTC seconds as `YYYY-MM-DDTHH:MM:SSZ` (empty outside years 1970-9999).
@@ -160,9 +226,19 @@ impl Store {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
+        let records: i64 = conn.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))?;
+        let anchor = Anchor::open(path, records == 0)?;
         Ok(Store {
             conn: Mutex::new(conn),
+            anchor,
+            wal_pending: AtomicBool::new(false),
         })
+    }
+
+    /// Sets how long SQLite waits for a lock (5 s by default), e.g. for a WAL truncate while
+    /// a backup reads.
+    pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        Ok(self.conn().busy_timeout(timeout)?)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -228,16 +304,41 @@ impl Store {
         if !matches {
             return Ok(false);
         }
+        self.anchor.record_erasure(reference)?;
         let n = conn.execute("DELETE FROM bookings WHERE reference = ?1", [reference])?;
-        Self::truncate_wal(&conn)?;
+        self.truncate_wal(&conn)?;
         Ok(n == 1)
     }
 
-    fn truncate_wal(conn: &Connection) -> Result<(), StoreError> {
-        // Move everything into the main file (where secure_delete zeroed erased rows) and empty
-        // the WAL, so erased ciphertext is not left in old WAL frames.
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
+    /// Moves everything into the main file (where secure_delete zeroed erased rows) and
+    /// empties the WAL, so erased ciphertext is not left in old WAL frames. SQLite waits for
+    /// readers up to the busy timeout; if one still holds an old snapshot (a long backup), the
+    /// truncate is reported and left pending, and retried by the next erasure or purge
+    /// ([`Store::retry_wal_truncate`]). Returns whether the WAL is empty now.
+    fn truncate_wal(&self, conn: &Connection) -> Result<bool, StoreError> {
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        let done = busy == 0;
+        self.wal_pending.store(!done, Ordering::SeqCst);
+        if !done {
+            tracing::warn!(
+                "erasure: the WAL truncate is postponed (a reader holds an old snapshot); erased ciphertext stays in the WAL until it succeeds"
+            );
+        }
+        Ok(done)
+    }
+
+    /// Whether an erasure's WAL truncate is still pending (see [`Store::retry_wal_truncate`]).
+    pub fn wal_truncate_pending(&self) -> bool {
+        self.wal_pending.load(Ordering::SeqCst)
+    }
+
+    /// Tries a pending WAL truncate again; returns whether none is pending now.
+    pub fn retry_wal_truncate(&self) -> Result<bool, StoreError> {
+        if !self.wal_truncate_pending() {
+            return Ok(true);
+        }
+        let conn = self.conn();
+        self.truncate_wal(&conn)
     }
 
     fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredBooking> {
@@ -276,10 +377,17 @@ impl Store {
     /// Erases a booking (staff). Returns whether it existed.
     pub fn delete(&self, reference: &str) -> Result<bool, StoreError> {
         let conn = self.conn();
-        let n = conn.execute("DELETE FROM bookings WHERE reference = ?1", [reference])?;
-        if n > 0 {
-            Self::truncate_wal(&conn)?;
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE reference = ?1)",
+            [reference],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(false);
         }
+        self.anchor.record_erasure(reference)?;
+        let n = conn.execute("DELETE FROM bookings WHERE reference = ?1", [reference])?;
+        self.truncate_wal(&conn)?;
         Ok(n > 0)
     }
 
@@ -316,8 +424,8 @@ impl Store {
     pub fn purge(&self, now: i64) -> Result<usize, StoreError> {
         let conn = self.conn();
         let n = conn.execute("DELETE FROM bookings WHERE expires <= ?1", [now])?;
-        if n > 0 {
-            Self::truncate_wal(&conn)?;
+        if n > 0 || self.wal_truncate_pending() {
+            self.truncate_wal(&conn)?;
         }
         Ok(n)
     }
@@ -347,18 +455,19 @@ impl Store {
             params![seq, e.time, e.actor, e.action, e.target, e.outcome, prev, hash],
         )?;
         tx.commit()?;
+        // Anchored after the commit, still under the lock: a crash in between leaves one
+        // record after the head, which `verify` reports and the next record anchors.
+        self.anchor.set_head(&Head { seq, hash })?;
         Ok(())
     }
 
-    /// Checks the audit chain from the first record. `Ok(n)` is the number of records;
-    /// `Err(seq)` is the first record whose hash or link does not verify.
-    pub fn verify_audit(&self) -> Result<Result<u64, i64>, StoreError> {
-        let conn = self.conn();
+    /// The chain's records in order, checked link by link: `Ok(chain)` with every record's
+    /// (seq, hash), or `Err(seq)` at the first record whose hash or link does not verify.
+    fn audit_chain(conn: &Connection) -> Result<Result<Vec<(i64, String)>, i64>, StoreError> {
         let mut stmt = conn.prepare("SELECT seq, time, actor, action, target, outcome, prev_sha256, sha256 FROM audit ORDER BY seq")?;
         let mut rows = stmt.query([])?;
         let mut prev = GENESIS.to_owned();
-        let mut expected_seq = 1;
-        let mut n = 0;
+        let mut chain = Vec::new();
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let (actor, action, target, outcome): (String, String, String, String) =
@@ -371,18 +480,67 @@ impl Store {
                 outcome: &outcome,
             };
             let (link, hash): (String, String) = (r.get(6)?, r.get(7)?);
+            let expected_seq = chain.len() as i64 + 1;
             if seq != expected_seq || link != prev || audit_hash(&prev, seq, &entry) != hash {
                 return Ok(Err(seq));
             }
-            prev = hash;
-            expected_seq += 1;
-            n += 1;
+            prev.clone_from(&hash);
+            chain.push((seq, hash));
         }
-        Ok(Ok(n))
+        Ok(Ok(chain))
     }
 
-    /// Writes a consistent copy of the database to `dest` (SQLite's online backup).
+    /// Checks the audit chain from its first record to its anchored head (see [`AuditCheck`]).
+    pub fn verify_audit(&self) -> Result<AuditCheck, StoreError> {
+        let conn = self.conn();
+        let chain = match Self::audit_chain(&conn)? {
+            Ok(chain) => chain,
+            Err(seq) => return Ok(AuditCheck::Broken { seq }),
+        };
+        let found = chain.last().map_or(0, |(seq, _)| *seq);
+        let Some(head) = self.anchor.head()? else {
+            return Ok(if chain.is_empty() {
+                AuditCheck::Intact { records: 0 }
+            } else {
+                AuditCheck::NoHead {
+                    records: chain.len() as u64,
+                }
+            });
+        };
+        if found < head.seq {
+            return Ok(AuditCheck::Cut {
+                anchored: head.seq,
+                found,
+            });
+        }
+        let at_head = chain.get(usize::try_from(head.seq - 1).unwrap_or(usize::MAX));
+        if at_head.is_none_or(|(_, hash)| *hash != head.hash) {
+            return Ok(AuditCheck::Diverged { anchored: head.seq });
+        }
+        if found > head.seq {
+            return Ok(AuditCheck::Unanchored {
+                anchored: head.seq,
+                found,
+            });
+        }
+        Ok(AuditCheck::Intact {
+            records: chain.len() as u64,
+        })
+    }
+
+    /// Writes a consistent copy of the database to `dest` (SQLite's online backup), a new
+    /// file of mode 0600: it holds the same as the database.
     pub fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(dest).map_err(|e| {
+            StoreError::Anchor(AnchorError::Io {
+                path: dest.display().to_string(),
+                source: e,
+            })
+        })?;
         let conn = self.conn();
         let mut target = Connection::open(dest)?;
         let backup = rusqlite::backup::Backup::new(&conn, &mut target)?;
@@ -390,13 +548,59 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the database's contents with those of the backup at `src`.
-    pub fn restore(&self, src: &Path) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let source = Connection::open_with_flags(src, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
-        backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
-        Ok(())
+    /// Replaces the database's contents with those of the backup at `src`, then erases again
+    /// every booking erased since (the erasure log outside the database), and audits the
+    /// restore with the audit records the replaced database had beyond the backup's, so the
+    /// rollback is on record rather than silent. `now` and `actor` go into that record.
+    pub fn restore(&self, src: &Path, now: i64, actor: &str) -> Result<Restored, StoreError> {
+        let old_head = self.anchor.head()?;
+        {
+            let mut conn = self.conn();
+            let source =
+                Connection::open_with_flags(src, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
+            backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+        }
+        let erased = self.anchor.erased()?;
+        let mut erased_again = 0;
+        {
+            let conn = self.conn();
+            let refs: Vec<String> = conn
+                .prepare("SELECT reference FROM bookings")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for r in refs {
+                if erased.contains(&self.anchor.erased_token(&r)) {
+                    erased_again +=
+                        conn.execute("DELETE FROM bookings WHERE reference = ?1", [&r])?;
+                }
+            }
+            self.truncate_wal(&conn)?;
+        }
+        let restored_last: i64 =
+            self.conn()
+                .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
+        let anchored = old_head.as_ref().map_or(0, |h| h.seq);
+        let lost = (anchored - restored_last).max(0);
+        let target = match &old_head {
+            Some(h) => format!(
+                "backup; replaced log ended at record {} ({}); {lost} record(s) not in the backup; {erased_again} erasure(s) re-applied",
+                h.seq, h.hash
+            ),
+            None => format!("backup; {erased_again} erasure(s) re-applied"),
+        };
+        self.audit(&AuditEntry {
+            time: now,
+            actor,
+            action: "restore",
+            target: &target,
+            outcome: "ok",
+        })?;
+        Ok(Restored {
+            bookings: self.count()?,
+            erased_again,
+            audit_records_lost: lost,
+        })
     }
 
     /// `PRAGMA integrity_check`; `"ok"` when healthy.

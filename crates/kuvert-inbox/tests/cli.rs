@@ -108,20 +108,29 @@ async fn backup_restore_and_audit_verify() {
         .unwrap()
         .execute("DELETE FROM bookings", [])
         .unwrap();
-    let (ok, _, err) = run(&["restore", "--config", &config, backup.to_str().unwrap()]);
-    assert!(ok, "{err}");
+    let (ok, out, err) = run(&["restore", "--config", &config, backup.to_str().unwrap()]);
+    assert!(
+        ok && out.contains("1 booking(s); 0 erased since the backup"),
+        "{out}{err}"
+    );
+    // The restore is on record, and the log still verifies against its anchor.
+    let (ok, out, err) = run(&["audit", "verify", "--config", &config]);
+    assert!(
+        ok && out.contains("audit log ok: 2 record(s)"),
+        "{out}{err}"
+    );
     let store = kuvert_inbox::store::Store::open(&dir.path().join("inbox.sqlite3")).unwrap();
     assert_eq!(store.count().unwrap(), 1);
 
     rusqlite::Connection::open(dir.path().join("inbox.sqlite3"))
         .unwrap()
         .execute(
-            "INSERT INTO audit VALUES (2, 0, 'mallory', 'export', '-', 'ok', 'x', 'y')",
+            "INSERT INTO audit VALUES (3, 0, 'mallory', 'export', '-', 'ok', 'x', 'y')",
             [],
         )
         .unwrap();
     let (ok, _, err) = run(&["audit", "verify", "--config", &config]);
-    assert!(!ok && err.contains("audit log broken at record 2"), "{err}");
+    assert!(!ok && err.contains("audit log broken at record 3"), "{err}");
 }
 
 #[test]

@@ -71,6 +71,7 @@ fn codes_in_source() -> BTreeSet<(String, u16)> {
             let status = match name.as_str() {
                 "BAD_REQUEST" => 400,
                 "UNAUTHORIZED" => 401,
+                "FORBIDDEN" => 403,
                 "NOT_FOUND" => 404,
                 "CONFLICT" => 409,
                 "PAYLOAD_TOO_LARGE" => 413,

@@ -680,12 +680,7 @@ impl App {
             focus(&self.root, "#k-code-in");
             return;
         };
-        let valid_ref = !reference.is_empty()
-            && reference.len() <= 32
-            && reference
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !valid_ref {
+        if !kuvert_core::reference::is_reference(&reference) {
             self.alert = Some(S::CancelNotFound);
             self.render(false);
             focus(&self.root, "#k-ref");
@@ -1593,7 +1588,8 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
         out
     };
     // TEXT values (RFC 5545 §3.3.11): backslash, semicolon and comma escaped; line breaks
-    // become spaces (the summary is one line).
+    // become spaces (each value here is one line); other controls, which TEXT may not hold,
+    // and bidi controls are dropped.
     let escape = |s: &str| {
         let mut out = String::with_capacity(s.len() + 4);
         for c in s.chars() {
@@ -1603,6 +1599,7 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
                     out.push(c);
                 }
                 '\r' | '\n' => out.push(' '),
+                c if kuvert_core::minimise::is_forbidden_char(c, false) => {}
                 c => out.push(c),
             }
         }
@@ -1617,12 +1614,12 @@ pub fn ics_text(reference: &str, start: &str, end: &str, service: &str, business
         "VERSION:2.0",
         "PRODID:-//Kuvert//Booking widget//EN",
         "BEGIN:VEVENT",
-        &kuvert_core::cat(&["UID:", reference, "@kuvert"]),
+        &kuvert_core::cat(&["UID:", &escape(reference), "@kuvert"]),
         &kuvert_core::cat(&["DTSTAMP:", &compact(&now)]),
         &kuvert_core::cat(&["DTSTART:", &compact(start)]),
         &kuvert_core::cat(&["DTEND:", &compact(end)]),
         &kuvert_core::cat(&["SUMMARY:", &escape(service), " (", &escape(business), ")"]),
-        &kuvert_core::cat(&["DESCRIPTION:", reference]),
+        &kuvert_core::cat(&["DESCRIPTION:", &escape(reference)]),
         "END:VEVENT",
         "END:VCALENDAR",
     ] {

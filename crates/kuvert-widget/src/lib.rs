@@ -47,8 +47,12 @@ use wasm_bindgen::prelude::*;
 /// calls it once the Wasm is instantiated, with [`callback`] as JS sees it (the glue's export).
 /// With std (the tests), first installs a panic hook that logs [`INTERNAL_ERROR`] only; the
 /// shipped build's panic handler does the same (see `rt`).
+///
+/// `inbox` is the origin the frame posts to. `frame.js` passes the one fixed when the widget
+/// was built (`KUVERT_INBOX`, for a copy of `www/` served from another origin), or else the
+/// frame's own origin. Never anything from the page that embeds the frame.
 #[wasm_bindgen]
-pub fn start(callback: js_sys::Function) {
+pub fn start(callback: js_sys::Function, inbox: String) {
     #[cfg(feature = "std")]
     std::panic::set_hook(std::boxed::Box::new(|_| {
         web_sys::console::error_1(&JsValue::from_str(INTERNAL_ERROR));
@@ -64,7 +68,8 @@ pub fn start(callback: js_sys::Function) {
         return;
     };
     let hash = window.location().hash().unwrap_or_default();
-    let params = parse_fragment(&hash, &window.location().origin().unwrap_or_default());
+    let own = window.location().origin().unwrap_or_default();
+    let params = parse_fragment(&hash, if is_origin(&inbox) { &inbox } else { &own });
     apply_theme(&hash);
     watch_height(&params.host, &callback);
     app::mount(root, params, app::Transport::Fetch, callback);
@@ -77,29 +82,31 @@ pub fn callback(what: u32, id: u32, value: JsValue) {
     app::callback(what, id, value);
 }
 
-/// Reads `#inbox=…&form=…&keys=…&lang=…&host=…` (URL-encoded). The inbox defaults to the
-/// frame's own origin, which is where `kuvert-inbox` serves the frame.
-pub fn parse_fragment(hash: &str, own_origin: &str) -> app::Params {
+/// Reads `#form=…&keys=…&lang=…&host=…` (URL-encoded). The inbox is not among them: the host
+/// page writes the fragment, and a script there (a tag manager, say) must not be able to point
+/// the frame's posts elsewhere. So the frame posts only to `inbox`, fixed by its own files
+/// (see [`start`]); an `inbox` parameter in the fragment is ignored.
+pub fn parse_fragment(hash: &str, inbox: &str) -> app::Params {
     let get = fragment(hash);
     let mut p = app::Params {
-        inbox: get("inbox"),
+        inbox: inbox.trim_end_matches('/').to_owned(),
         form: get("form"),
         keys: get("keys"),
         lang: get("lang"),
         host: get("host"),
     };
-    let good_url = |u: &str| {
-        (u.starts_with("https://") || u.starts_with("http://"))
-            && !u.contains(['?', '#', ' ', '\\'])
-    };
-    if !good_url(&p.inbox) {
-        p.inbox = own_origin.to_owned();
-    }
-    p.inbox = p.inbox.trim_end_matches('/').to_owned();
-    if !good_url(&p.host) || p.host.matches('/').count() != 2 {
+    if !is_origin(&p.host) {
         p.host.clear();
     }
     p
+}
+
+/// Whether `u` looks like an origin: `http(s)://` and a host, with no path, query, fragment,
+/// space or backslash.
+fn is_origin(u: &str) -> bool {
+    (u.starts_with("https://") || u.starts_with("http://"))
+        && !u.contains(['?', '#', ' ', '\\'])
+        && u.matches('/').count() == 2
 }
 
 /// The fragment's parameters by name (empty when absent), decoded by the browser's

@@ -169,7 +169,11 @@ pub fn free_slots(v: &Value) -> Result<Vec<Slot>, Error> {
 
 /// The reference in a `201` answer to a booking.
 pub fn reference(v: &Value) -> Option<String> {
-    v.get("reference")?.str().map(str::to_owned)
+    // Only the inbox's shape: it goes into the page, the `.ics` and a cancel URL.
+    v.get("reference")?
+        .str()
+        .filter(|r| kuvert_core::reference::is_reference(r))
+        .map(str::to_owned)
 }
 
 /// The stable `code` of an error answer.

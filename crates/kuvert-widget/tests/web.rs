@@ -469,6 +469,64 @@ fn the_ics_file_names_the_appointment_and_nothing_personal() {
     assert!(odd.contains("SUMMARY:Cut\\; wash (A\\\\B  C)\r\n"), "{odd}");
 }
 
+/// Review finding 10: the reference comes from the inbox and goes into the `.ics`; every
+/// TEXT value is escaped (RFC 5545 §3.3.11) and controls cannot break a line or a field.
+#[wasm_bindgen_test]
+fn ics_values_are_escaped_and_carry_no_control_characters() {
+    let ics = app::ics_text(
+        "K7QF-9XTM-2B4C\r\nATTENDEE:mailto:x@evil.example",
+        "2030-03-04T08:30:00Z",
+        "2030-03-04T09:00:00Z",
+        "Cut\u{1b}[2J\u{202e}",
+        "Salon\u{7},\u{85}",
+    );
+    let lines: Vec<&str> = ics.split("\r\n").collect();
+    assert!(
+        !lines.iter().any(|l| l.starts_with("ATTENDEE")),
+        "a value broke out of its line: {ics}"
+    );
+    assert!(ics.contains("SUMMARY:Cut[2J (Salon\\,)\r\n"), "{ics}");
+    assert!(
+        !ics.chars()
+            .any(|c| c.is_control() && c != '\r' && c != '\n'),
+        "{ics}"
+    );
+}
+
+/// Review finding 10: an answer whose reference is not of the inbox's shape is not shown.
+#[wasm_bindgen_test]
+fn a_reference_of_another_shape_is_not_shown() {
+    let root = to_consent("");
+    tick_consent(&root, true);
+    click(&root, "form[data-act=book] button[type=submit]");
+    app::respond(Ok((
+        201,
+        r#"{"reference":"<img src=x onerror=alert(1)>","expires":"2030-04-03T09:00:00Z"}"#.into(),
+    )));
+    assert_eq!(text(&root, "h2"), "Your booking is confirmed");
+    assert_eq!(text(&root, "#k-reference"), "");
+}
+
+/// Review finding 2, "the frame takes its inbox URL from the host page": an `inbox` in the
+/// fragment (which the host page writes) is ignored; the frame posts to the inbox its own
+/// files name.
+#[wasm_bindgen_test]
+fn the_fragment_cannot_choose_the_inbox() {
+    let p = kuvert_widget::parse_fragment(
+        "#inbox=https%3A%2F%2Fevil.example&form=salon&keys=age1x&host=https%3A%2F%2Fsalon.example",
+        "https://bookings.example",
+    );
+    assert_eq!(p.inbox, "https://bookings.example");
+    assert_eq!(p.form, "salon");
+    assert_eq!(p.host, "https://salon.example");
+    let p = kuvert_widget::parse_fragment(
+        "#form=salon&host=https%3A%2F%2Fsalon.example%2Fpath",
+        "https://bookings.example/",
+    );
+    assert_eq!(p.inbox, "https://bookings.example");
+    assert_eq!(p.host, "", "a host with a path is not an origin");
+}
+
 #[wasm_bindgen_test]
 fn a_taken_slot_goes_back_to_the_refreshed_list_keeping_the_details() {
     let root = to_consent("");

@@ -7,6 +7,40 @@ use zeroize::Zeroizing;
 
 use crate::error::{CliError, Result, read_error};
 
+/// Refuses an `http://` inbox that is not on this machine unless `insecure`: the bearer token
+/// (and the sealed bookings) would cross the network in clear. `https://` is always fine;
+/// anything else is not an inbox URL.
+pub fn check_transport(inbox: &str, insecure: bool) -> Result<()> {
+    if inbox.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = inbox.strip_prefix("http://") else {
+        return Err(CliError::new(
+            "--inbox must start with https:// (or http:// for an inbox on this machine)",
+            "give the inbox's URL, e.g. --inbox https://bookings.example.com",
+        ));
+    };
+    if insecure || is_loopback_authority(rest.split('/').next().unwrap_or("")) {
+        return Ok(());
+    }
+    Err(CliError::new(
+        "refusing to send the staff token over plain http:// to another machine",
+        "use the inbox's https:// URL (or --insecure on a network you control)",
+    ))
+}
+
+/// Whether `host[:port]` names this machine: `localhost` or a loopback address.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Fetches every booking after `since`, writing one JSON object per line. Returns
 /// (bookings written, cursor to resume from).
 pub fn fetch(
@@ -105,4 +139,35 @@ pub fn last_cursor(path: &Path) -> Option<i64> {
     let text = std::fs::read_to_string(path).ok()?;
     let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
     serde_json::from_str::<serde_json::Value>(line).ok()?["cursor"].as_i64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Finding "`kuvert fetch` sends the bearer token over http://".
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in [
+            "https://bookings.example.com",
+            "http://localhost:8787",
+            "http://127.0.0.1:8787/",
+            "http://127.9.9.9",
+            "http://[::1]:8787",
+        ] {
+            assert!(check_transport(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://bookings.example.com",
+            "http://10.0.0.5:8787",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "http://[::2]:8787",
+            "ftp://bookings.example.com",
+            "bookings.example.com",
+        ] {
+            assert!(check_transport(bad, false).is_err(), "{bad}");
+        }
+        assert!(check_transport("http://bookings.example.com", true).is_ok());
+    }
 }

@@ -166,11 +166,7 @@ pub fn protect(plain: &str, passphrase: SecretString, work_factor: u8) -> Result
 
 /// Writes a new key file with mode 0600, refusing to overwrite anything.
 pub fn write_new_file(path: &Path, contents: &[u8]) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| match e.kind() {
+    let mut file = crate::files::create_private(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => CliError::new(
             format!("{} already exists", path.display()),
             "kuvert never overwrites a key file: choose another name, or move the old file away first",

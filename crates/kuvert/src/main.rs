@@ -4,9 +4,11 @@
 
 mod error;
 mod fetch;
+mod files;
 mod keys;
 mod open;
 mod snippet;
+mod text;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -106,6 +108,10 @@ enum Command {
         /// Append to this file (and resume after its last booking). Default: standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Allow http:// to an inbox that is not on this machine (the token then travels in
+        /// clear; only for a network you control).
+        #[arg(long)]
+        insecure: bool,
     },
     /// Open sealed bookings and show them.
     Open {
@@ -114,6 +120,11 @@ enum Command {
         identities: Vec<PathBuf>,
         /// Envelopes: one JSON, or JSON Lines from `kuvert fetch`. `-` or nothing: standard input.
         input: Option<PathBuf>,
+        /// The form's schema (JSON, or the inbox's answer to GET /v1/forms/ID), to re-check
+        /// each opened booking against its form exactly as the widget checks; repeatable, one
+        /// per form. Without it, bookings are checked against the field catalogue only.
+        #[arg(long = "schema", value_name = "FILE")]
+        schemas: Vec<PathBuf>,
         /// Output format; default: table on a terminal, JSON Lines otherwise.
         #[arg(long, value_enum)]
         format: Option<open::Format>,
@@ -181,13 +192,13 @@ fn output(path: Option<&Path>, append: bool) -> Result<Box<dyn Write>> {
     match path {
         None => Ok(Box::new(std::io::stdout().lock())),
         Some(p) => {
-            let mut o = std::fs::OpenOptions::new();
-            if append {
-                o.append(true).create(true)
+            // Opened bookings are plaintext; fetched records are not, but stay private too.
+            let f = if append {
+                files::append_private(p)
             } else {
-                o.write(true).create_new(true)
+                files::create_private(p)
             };
-            let f = o.open(p).map_err(|e| match e.kind() {
+            let f = f.map_err(|e| match e.kind() {
                 std::io::ErrorKind::AlreadyExists => CliError::new(
                     format!("{} already exists", p.display()),
                     "choose a new file name; kuvert does not overwrite",
@@ -238,6 +249,14 @@ fn keygen(output: Option<&Path>, unprotected: bool, pass: &Passphrase) -> Result
             "kuvert never overwrites a key file: choose another name, or move the old file away first",
         ));
     }
+    if unprotected && output.is_none() {
+        // On a terminal it would be on screen (and in scrollback); redirected, it would land
+        // in a file with the umask's permissions, readable by others.
+        return Err(CliError::new(
+            "refusing to write an unprotected secret key to standard output",
+            "write it to a file with -o FILE (created with mode 0600)",
+        ));
+    }
     let key = keys::generate();
     let contents = if unprotected {
         eprintln!(
@@ -257,12 +276,6 @@ fn keygen(output: Option<&Path>, unprotected: bool, pass: &Passphrase) -> Result
             );
         }
         None => {
-            if unprotected && std::io::stdout().is_terminal() {
-                return Err(CliError::new(
-                    "refusing to print an unprotected secret key on the terminal",
-                    "write it to a file with -o FILE",
-                ));
-            }
             std::io::stdout()
                 .write_all(&contents)
                 .map_err(|e| CliError::new(format!("cannot write the key: {e}"), "use -o FILE"))?;
@@ -320,7 +333,9 @@ fn run(cli: Cli) -> Result<u8> {
             token_file,
             since,
             output: out,
+            insecure,
         } => {
+            fetch::check_transport(&inbox, insecure)?;
             let since = since
                 .or_else(|| out.as_deref().and_then(fetch::last_cursor))
                 .unwrap_or(0);
@@ -333,10 +348,16 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Open {
             identities,
             input,
+            schemas,
             format,
             output: out,
             pass,
         } => {
+            let mut by_form = open::Schemas::new();
+            for path in &schemas {
+                let schema = open::load_schema(path)?;
+                by_form.insert(schema.id.clone(), schema);
+            }
             let pass = Passphrase::from_option(pass.passphrase_file);
             let mut ids: Vec<kuvert_core::open::Identity> = Vec::new();
             for path in &identities {
@@ -348,18 +369,35 @@ fn run(cli: Cli) -> Result<u8> {
             }
             let records = open::records(&read_input(input.as_deref())?)?;
             let bar = progress(Some(records.len() as u64));
-            let results = open::open_all(records, &ids, &bar);
+            let results = open::open_all(records, &ids, &by_form, &bar);
             bar.finish_and_clear();
-            let mut opened = Vec::new();
+            let mut opened: Vec<open::Opened> = Vec::new();
             let mut failed = 0;
             for r in results {
                 match r {
                     Ok(o) => opened.push(o),
                     Err((label, e)) => {
                         failed += 1;
-                        eprintln!("error: booking {label}: {e} [{}]", e.code());
+                        // Messages can quote the input (a serde error names an unknown key).
+                        eprintln!(
+                            "{}",
+                            text::terminal_safe(&format!(
+                                "error: booking {label}: {e} [{}]",
+                                e.code()
+                            ))
+                        );
                     }
                 }
+            }
+            let unchecked: std::collections::BTreeSet<&str> = opened
+                .iter()
+                .map(|o| o.booking.form.as_str())
+                .filter(|f| !by_form.contains_key(*f))
+                .collect();
+            for form in unchecked {
+                eprintln!(
+                    "note: form {form}: checked against the field catalogue only; for the form's own rules add --schema FILE (save it with: curl https://INBOX/v1/forms/{form})"
+                );
             }
             let format = format.unwrap_or(if out.is_none() && std::io::stdout().is_terminal() {
                 open::Format::Table

@@ -7,19 +7,57 @@ use std::path::Path;
 
 use kuvert_core::open::{Identity, open};
 use kuvert_core::schema::FieldKind;
-use kuvert_core::{Booking, Envelope};
+use kuvert_core::{Booking, Envelope, FormSchema, Reference};
 use rayon::prelude::*;
 
 use crate::error::{CliError, Result};
+use crate::text::{csv_text, terminal_safe};
+
+/// Why a record could not be opened.
+#[derive(Debug)]
+pub enum Problem {
+    /// The envelope or its sealed booking failed (see [`kuvert_core::Error`]).
+    Envelope(kuvert_core::Error),
+    /// The record's `reference` is not of the inbox's shape (a tampered export or inbox).
+    Reference,
+}
+
+impl Problem {
+    /// A stable code for scripts, shown in brackets.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Envelope(e) => e.code(),
+            Problem::Reference => "invalid_reference",
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Envelope(e) => e.fmt(f),
+            Problem::Reference => f.write_str(
+                "its reference is not of the inbox's shape (XXXX-XXXX-XXXX); the file was altered",
+            ),
+        }
+    }
+}
+
+impl From<kuvert_core::Error> for Problem {
+    fn from(e: kuvert_core::Error) -> Self {
+        Problem::Envelope(e)
+    }
+}
 
 /// One input record.
 pub struct Record {
-    /// Booking reference (from `kuvert fetch`), or `#<line>` for bare envelopes.
+    /// Booking reference (from `kuvert fetch`, shape-checked), or `#<line>` for bare envelopes
+    /// and records whose reference is not a reference.
     pub label: String,
-    /// When the inbox received it, if known.
+    /// When the inbox received it, if known (only a canonical UTC time is kept).
     pub received: Option<String>,
     /// The envelope, or why it could not be read.
-    pub envelope: std::result::Result<Envelope, kuvert_core::Error>,
+    pub envelope: std::result::Result<Envelope, Problem>,
 }
 
 /// Splits input into records. Accepts one (possibly pretty-printed) JSON document, or JSON Lines.
@@ -44,25 +82,51 @@ pub fn records(input: &str) -> Result<Vec<Record>> {
         .into_iter()
         .map(|(line, v)| {
             let v = v.unwrap_or(serde_json::Value::Null);
-            let (label, received, env) = if v.get("envelope").is_some() {
-                let label = v["reference"]
-                    .as_str()
-                    .map_or_else(|| format!("#{line}"), str::to_owned);
-                (
-                    label,
-                    v["received"].as_str().map(str::to_owned),
-                    v["envelope"].clone(),
-                )
-            } else {
-                (format!("#{line}"), None, v)
-            };
-            Record {
-                label,
-                received,
-                envelope: Envelope::from_json(env.to_string().as_bytes()),
+            if v.get("envelope").is_none() {
+                return Record {
+                    label: format!("#{line}"),
+                    received: None,
+                    envelope: Envelope::from_json(v.to_string().as_bytes()).map_err(Problem::from),
+                };
+            }
+            let received = v["received"]
+                .as_str()
+                .filter(|r| kuvert_core::UtcTimestamp::parse(r).is_ok())
+                .map(str::to_owned);
+            match v["reference"].as_str().and_then(Reference::parse) {
+                Some(reference) => Record {
+                    label: reference.as_str().to_owned(),
+                    received,
+                    envelope: Envelope::from_json(v["envelope"].to_string().as_bytes())
+                        .map_err(Problem::from),
+                },
+                None => Record {
+                    label: format!("#{line}"),
+                    received,
+                    envelope: Err(Problem::Reference),
+                },
             }
         })
         .collect())
+}
+
+/// Form schemas by form id, for the full re-check of opened bookings (`--schema`).
+pub type Schemas = std::collections::BTreeMap<String, FormSchema>;
+
+/// Reads one `--schema` file: a form schema (JSON), or the inbox's answer to
+/// `GET /v1/forms/{id}`, which holds it under `schema`.
+pub fn load_schema(path: &Path) -> Result<FormSchema> {
+    let text = std::fs::read_to_string(path).map_err(|e| crate::error::read_error(path, &e))?;
+    let bad = |why: String| {
+        CliError::new(
+            format!("{} is not a form schema: {why}", path.display()),
+            "give the form's schema file, or save the inbox's answer: curl https://INBOX/v1/forms/ID",
+        )
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not JSON ({e})")))?;
+    let schema = value.get("schema").unwrap_or(&value);
+    FormSchema::from_json(&schema.to_string()).map_err(|e| bad(e.to_string()))
 }
 
 /// An opened booking, with where it came from.
@@ -75,16 +139,25 @@ pub struct Opened {
     pub booking: Booking,
 }
 
-/// Opens every record in parallel. Failures keep their label and reason.
+/// Opens every record in parallel and re-checks each booking: against its form's schema when
+/// `schemas` has it, else against the field catalogue (the core's `open` does that much
+/// always). Failures keep their label and reason.
 pub fn open_all(
     records: Vec<Record>,
     identities: &[Identity],
+    schemas: &Schemas,
     progress: &indicatif::ProgressBar,
-) -> Vec<std::result::Result<Opened, (String, kuvert_core::Error)>> {
+) -> Vec<std::result::Result<Opened, (String, Problem)>> {
     records
         .into_par_iter()
         .map(|r| {
-            let result = r.envelope.and_then(|e| open(&e, identities));
+            let result = r.envelope.and_then(|e| {
+                let booking = open(&e, identities)?;
+                if let Some(schema) = schemas.get(&booking.form) {
+                    booking.recheck(Some(schema))?;
+                }
+                Ok(booking)
+            });
             progress.inc(1);
             match result {
                 Ok(booking) => Ok(Opened {
@@ -169,7 +242,7 @@ pub fn write(opened: &[Opened], format: Format, out: &mut dyn Write) -> std::io:
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(&cols)?;
             for o in opened {
-                w.write_record(cols.iter().map(|c| csv_safe(cell(o, c))))?;
+                w.write_record(cols.iter().map(|c| csv_safe(csv_text(&cell(o, c)))))?;
             }
             w.flush()?;
         }
@@ -179,7 +252,7 @@ pub fn write(opened: &[Opened], format: Format, out: &mut dyn Write) -> std::io:
                 .iter()
                 .map(|o| {
                     cols.iter()
-                        .map(|c| cell(o, c).replace(['\n', '\r', '\t'], " "))
+                        .map(|c| terminal_safe(&cell(o, c).replace(['\n', '\t'], " ")))
                         .collect()
                 })
                 .collect();
@@ -221,7 +294,20 @@ pub fn write(opened: &[Opened], format: Format, out: &mut dyn Write) -> std::io:
     out.flush()
 }
 
-/// Writes each record's sealed part as `DIR/<reference>.age` (binary age v1), never overwriting.
+/// The file name for a record in `export-age`: its reference, or `line-N` for a bare envelope
+/// on line N. Nothing else: a reference comes from the input, and only the inbox's shape can
+/// never name a path outside the folder.
+fn export_name(label: &str) -> Option<String> {
+    if Reference::parse(label).is_some() {
+        return Some(format!("{label}.age"));
+    }
+    let line = label.strip_prefix('#')?;
+    (!line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("line-{line}.age"))
+}
+
+/// Writes each record's sealed part as `DIR/<reference>.age` (binary age v1), never overwriting,
+/// each file mode 0600.
 pub fn export_age(records: Vec<Record>, dir: &Path) -> Result<(usize, Vec<String>)> {
     std::fs::create_dir_all(dir).map_err(|e| {
         CliError::new(
@@ -232,33 +318,38 @@ pub fn export_age(records: Vec<Record>, dir: &Path) -> Result<(usize, Vec<String
     let mut written = 0;
     let mut failed = Vec::new();
     for r in records {
-        let name = r.label.trim_start_matches('#');
-        let file = r
-            .envelope
-            .and_then(|e| e.sealed_bytes())
-            .map(|b| (b, dir.join(format!("{name}.age"))));
-        match file {
-            Ok((bytes, path)) => {
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&path)
-                    .map_err(|e| {
-                        CliError::new(
-                            format!("cannot create {}: {e}", path.display()),
-                            "export into an empty folder; kuvert never overwrites",
-                        )
-                    })?;
-                f.write_all(&bytes).map_err(|e| {
-                    CliError::new(
-                        format!("cannot write {}: {e}", path.display()),
-                        "check free space",
-                    )
-                })?;
-                written += 1;
+        let label = terminal_safe(&r.label);
+        let Some(name) = export_name(&r.label) else {
+            failed.push(format!(
+                "error: booking {label}: {} [invalid_reference]",
+                Problem::Reference
+            ));
+            continue;
+        };
+        let bytes = match r.envelope.and_then(|e| Ok(e.sealed_bytes()?)) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                failed.push(terminal_safe(&format!(
+                    "error: booking {label}: {e} [{}]",
+                    e.code()
+                )));
+                continue;
             }
-            Err(e) => failed.push(format!("error: booking {}: {e} [{}]", r.label, e.code())),
-        }
+        };
+        let path = dir.join(name);
+        let mut f = crate::files::create_private(&path).map_err(|e| {
+            CliError::new(
+                format!("cannot create {}: {e}", path.display()),
+                "export into an empty folder; kuvert never overwrites",
+            )
+        })?;
+        f.write_all(&bytes).map_err(|e| {
+            CliError::new(
+                format!("cannot write {}: {e}", path.display()),
+                "check free space",
+            )
+        })?;
+        written += 1;
     }
     Ok((written, failed))
 }

@@ -107,12 +107,13 @@ pub fn render(s: &Snippet<'_>, integrity: &str) -> Result<String> {
         ));
     }
     let widget_origin = origin(s.widget)?;
-    let inbox = s.inbox.trim_end_matches('/');
-    origin(inbox)?;
+    let inbox_origin = origin(s.inbox)?;
+    // The frame posts only to the inbox its own files name (never one the page gives it), so
+    // the tag carries no inbox: the frame served by the inbox posts back to it, and a copy of
+    // www/ elsewhere is built with the inbox fixed in it.
     let mut tag = format!(
-        "<script src=\"{}/kuvert.js\" integrity=\"{integrity}\" crossorigin=\"anonymous\"\n        data-inbox=\"{}\" data-form=\"{}\"\n        data-recipients=\"{}\"\n        data-mode=\"{}\"",
+        "<script src=\"{}/kuvert.js\" integrity=\"{integrity}\" crossorigin=\"anonymous\"\n        data-form=\"{}\"\n        data-recipients=\"{}\"\n        data-mode=\"{}\"",
         attr(s.widget.trim_end_matches('/')),
-        attr(inbox),
         attr(s.form),
         attr(&s.recipients.join(",")),
         s.mode
@@ -121,7 +122,13 @@ pub fn render(s: &Snippet<'_>, integrity: &str) -> Result<String> {
         tag.push_str(&format!(" data-lang=\"{}\"", attr(l)));
     }
     tag.push_str(" async></script>\n");
-    Ok(format!(
+    let mut text = format!(
         "{tag}\nIf your page sends a Content-Security-Policy, allow the widget:\n  script-src {widget_origin}\n  frame-src {widget_origin}\n"
-    ))
+    );
+    if widget_origin != inbox_origin {
+        text.push_str(&format!(
+            "\nThe widget is served from {widget_origin}, not the inbox: build that copy of www/ with\n  KUVERT_INBOX={inbox_origin} cargo xtask build-widget\nand serve it with the frame's headers (see the README's \"Serving www/ yourself\").\n"
+        ));
+    }
+    Ok(text)
 }

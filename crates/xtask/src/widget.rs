@@ -143,6 +143,30 @@ const WASM_OPT: [&str; 8] = [
     "-Oz",
 ];
 
+/// The inbox the built frame posts to, as a JS string literal for esbuild's `--define`:
+/// `KUVERT_INBOX` (an origin, `https://host[:port]`) for a copy of `www/` that another origin
+/// serves, or `""`, which `frame.js` reads as "this frame's own origin" (the inbox serving
+/// `www/` itself, as the demo does). The frame never takes it from the page that embeds it.
+fn inbox_define() -> Result<String, String> {
+    let Ok(inbox) = std::env::var("KUVERT_INBOX") else {
+        return Ok("\"\"".into());
+    };
+    let rest = inbox
+        .strip_prefix("https://")
+        .or_else(|| inbox.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| {
+        !r.is_empty()
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-:[]".contains(&b))
+    });
+    if !ok {
+        return Err(format!(
+            "KUVERT_INBOX={inbox:?} is not an origin; set it to the inbox's scheme://host[:port], e.g. https://bookings.example.com"
+        ));
+    }
+    Ok(format!("\"{inbox}\""))
+}
+
 /// wasm32 build (the `widget` profile) with `features`, then wasm-bindgen, wasm-opt and esbuild
 /// into `out`.
 pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String> {
@@ -228,6 +252,7 @@ pub fn compile(cargo: &str, features: &[&str], out: &Path) -> Result<(), String>
             "--allow-overwrite",
             "--log-level=warning",
         ])
+        .arg(format!("--define:KUVERT_INBOX={}", inbox_define()?))
         .args(if keep_names {
             &[][..]
         } else {

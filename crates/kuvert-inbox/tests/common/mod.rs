@@ -42,6 +42,7 @@ allowed_origins = ["https://salon.example"]
 [[staff]]
 name = "reception"
 token_sha256 = "{token_hash}"
+scopes = ["read", "erase", "metrics"]
 
 [[forms]]
 schema_file = "salon.json"

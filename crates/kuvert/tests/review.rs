@@ -1,0 +1,335 @@
+//! Regression tests for the security review's key-tool findings (issue 18), with the real
+//! `kuvert` binary. Each is named after its finding and failed before its fix.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+
+use kuvert_core::minimise::{Fields, validate_fields};
+use kuvert_core::{
+    Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
+    notice, seal_with_os_rng,
+};
+
+const SALON: &str = include_str!("../../kuvert-core/tests/fixtures/salon.json");
+const DEMO_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cmd/demo-key.txt");
+/// The demo key's public key (`kuvert pubkey -i tests/cmd/demo-key.txt`).
+fn demo_recipient() -> Recipient {
+    let out = kuvert(&["pubkey", "-i", DEMO_KEY]);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn kuvert(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kuvert"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A booking with these fields as they are, without the widget's validation: what anyone can
+/// seal to the public key in the page source.
+fn booking_with(fields: Fields) -> Booking {
+    let schema = FormSchema::from_json(SALON).unwrap();
+    let t = |s| UtcTimestamp::from_unix(s).unwrap();
+    Booking {
+        kuvert: 1,
+        form: "salon".into(),
+        public: PublicFacts {
+            service: "cut".into(),
+            start: t(1_803_891_600).to_string(),
+            end: t(1_803_893_400).to_string(),
+        },
+        fields,
+        consent: ConsentReceipt::new(
+            &schema,
+            &notice::render(&schema, Locale::En),
+            &[],
+            t(1_803_800_000),
+            "test",
+        )
+        .unwrap(),
+    }
+}
+
+fn valid_fields(name: &str) -> Fields {
+    let schema = FormSchema::from_json(SALON).unwrap();
+    let input = BTreeMap::from([
+        ("name".to_owned(), name.to_owned()),
+        ("phone".to_owned(), "+46701234567".to_owned()),
+    ]);
+    validate_fields(&schema, &input).unwrap()
+}
+
+fn raw_fields(pairs: &[(&str, &str)]) -> Fields {
+    Fields::from_map(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+fn sealed(b: &Booking) -> serde_json::Value {
+    let code = CancelCode::generate(&mut getrandom_rng()).unwrap();
+    let json = seal_with_os_rng(&[demo_recipient()], b, &code)
+        .unwrap()
+        .to_json();
+    serde_json::from_str(&json).unwrap()
+}
+
+fn getrandom_rng() -> rand_chacha::ChaCha20Rng {
+    <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(5)
+}
+
+/// A `kuvert fetch` record.
+fn record(reference: &str, envelope: serde_json::Value) -> String {
+    serde_json::json!({
+        "cursor": 1, "reference": reference, "received": "2027-02-27T18:00:00Z",
+        "expires": "2027-04-01T00:00:00Z", "envelope": envelope,
+    })
+    .to_string()
+}
+
+const INJECTION: &str = "\u{1b}[2J\u{1b}[31m FAKE  +46700000000\u{1b}]52;c;aGVsbG8=\u{7}";
+
+fn assert_text_only(what: &str, out: &str) {
+    for c in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{2066}', '\r'] {
+        assert!(!out.contains(c), "{what} carries {c:?} raw:\n{out}");
+    }
+}
+
+/// Finding 1, "terminal injection in `kuvert open`": a hostile booking goes to the failures
+/// with its reference; nothing of it reaches the table; the rest is shown.
+#[test]
+fn terminal_injection_in_kuvert_open_goes_to_the_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bookings.jsonl");
+    let lines = [
+        record(
+            "AAAA-BBBB-CCCC",
+            sealed(&booking_with(valid_fields("Ann Berg"))),
+        ),
+        record(
+            "DDDD-EEEE-FFFF",
+            sealed(&booking_with(raw_fields(&[
+                ("name", INJECTION),
+                ("phone", "+46701234567"),
+            ]))),
+        ),
+        record(
+            "GGGG-HHHH-JJJJ",
+            sealed(&booking_with(raw_fields(&[
+                ("name", "Ann \u{202e}nnA"),
+                ("phone", "+46701234567"),
+            ]))),
+        ),
+        // A reference from a tampered file or inbox is not shown as a label either.
+        record(
+            "\u{1b}]52;c;eA==\u{7}",
+            sealed(&booking_with(valid_fields("Bo"))),
+        ),
+        // Nor is an unknown key that a parse error would quote.
+        serde_json::json!({"kuvert": 1, "form": "salon", "\u{1b}[2J": 1}).to_string(),
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out = kuvert(&[
+        "open",
+        "-i",
+        DEMO_KEY,
+        input.to_str().unwrap(),
+        "--format",
+        "table",
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_text_only("the table", &stdout);
+    assert_text_only("stderr", &stderr);
+    assert!(
+        stdout.contains("AAAA-BBBB-CCCC") && stdout.contains("Ann Berg"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("FAKE") && !stdout.contains("DDDD"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: booking DDDD-EEEE-FFFF: the sealed fields break the form's rules (name: contains characters that are not allowed)")
+            && stderr.contains("[invalid_fields]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: booking GGGG-HHHH-JJJJ:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: booking #4: its reference is not of the inbox's shape"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: booking #5:") && stderr.contains("\\u{1b}[2J"),
+        "{stderr}"
+    );
+
+    // CSV and JSON carry no hostile booking either; CSV has no raw control characters.
+    for format in ["csv", "json"] {
+        let out = kuvert(&[
+            "open",
+            "-i",
+            DEMO_KEY,
+            input.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(3));
+        assert_text_only(format, &text(&out.stdout));
+        assert!(!text(&out.stdout).contains("FAKE"));
+    }
+}
+
+/// Finding 1: with the form's schema (`--schema`, the inbox's `/v1/forms/ID` answer), a field
+/// the form does not ask for fails too.
+#[test]
+fn open_with_the_schema_rechecks_against_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bookings.jsonl");
+    let extra = raw_fields(&[
+        ("name", "Ann Berg"),
+        ("phone", "+46701234567"),
+        ("date_of_birth", "1990-01-01"),
+    ]);
+    std::fs::write(
+        &input,
+        record("AAAA-BBBB-CCCC", sealed(&booking_with(extra))),
+    )
+    .unwrap();
+    let schema = dir.path().join("salon.json");
+    std::fs::write(
+        &schema,
+        format!("{{\"schema\": {SALON}, \"time_zone\": \"UTC\"}}"),
+    )
+    .unwrap();
+    let without = kuvert(&[
+        "open",
+        "-i",
+        DEMO_KEY,
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(without.status.success());
+    assert!(
+        text(&without.stderr)
+            .contains("note: form salon: checked against the field catalogue only")
+    );
+    let with = kuvert(&[
+        "open",
+        "-i",
+        DEMO_KEY,
+        "--schema",
+        schema.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(with.status.code(), Some(3), "{}", text(&with.stderr));
+    assert!(
+        text(&with.stderr).contains("date_of_birth: this form does not ask for this field"),
+        "{}",
+        text(&with.stderr)
+    );
+    assert!(with.stdout.is_empty());
+}
+
+/// Finding 3, "`export-age` path traversal": a reference that is not of the inbox's shape
+/// names no file, so nothing is written outside `-o DIR`.
+#[test]
+fn export_age_path_traversal_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bookings.jsonl");
+    let envelope = sealed(&booking_with(valid_fields("Ann Berg")));
+    let lines = [
+        record("../escaped", envelope.clone()),
+        record("/tmp/kuvert-absolute", envelope.clone()),
+        record("AAAA-BBBB-CCCC/../../x", envelope.clone()),
+        record("AAAA-BBBB-CCCC", envelope),
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = kuvert(&[
+        "export-age",
+        input.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!dir.path().join("escaped.age").exists());
+    assert!(!std::path::Path::new("/tmp/kuvert-absolute.age").exists());
+    let written: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written, ["AAAA-BBBB-CCCC.age"]);
+    assert_eq!(stderr.matches("[invalid_reference]").count(), 3, "{stderr}");
+}
+
+/// Finding 4, "decrypted output is world-readable": every file kuvert writes with plaintext
+/// is 0600 whatever the umask.
+#[cfg(unix)]
+#[test]
+fn decrypted_output_is_created_0600_under_umask_022() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("e.json");
+    std::fs::write(
+        &input,
+        sealed(&booking_with(valid_fields("Ann Berg"))).to_string(),
+    )
+    .unwrap();
+    for (format, name) in [
+        ("csv", "out.csv"),
+        ("json", "out.jsonl"),
+        ("table", "out.txt"),
+    ] {
+        let out_file = dir.path().join(name);
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg("umask 022; exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_kuvert"))
+            .args(["open", "-i", DEMO_KEY, "--format", format, "-o"])
+            .arg(&out_file)
+            .arg(&input)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mode = std::fs::metadata(&out_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+        assert!(
+            std::fs::read_to_string(&out_file)
+                .unwrap()
+                .contains("Ann Berg")
+        );
+    }
+}
+
+/// Finding 12: `keygen --unprotected > file` would write a secret key with the umask's
+/// permissions, so an unprotected key goes only to `-o FILE`.
+#[test]
+fn keygen_unprotected_refuses_standard_output() {
+    let out = kuvert(&["keygen", "--unprotected"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "a key was printed");
+    assert!(
+        text(&out.stderr)
+            .contains("refusing to write an unprotected secret key to standard output"),
+        "{}",
+        text(&out.stderr)
+    );
+}
