@@ -349,7 +349,7 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
         kuvert: ENVELOPE_VERSION,
         form: booking.form.clone(),
         public: booking.public.clone(),
-        sealed: crate::base64(&file, true),
+        sealed: kuvert_age::base64(&file, true),
         cancel: cancel.hash_hex(),
     })
 }

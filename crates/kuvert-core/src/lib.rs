@@ -31,7 +31,10 @@ mod prelude {
     pub use alloc::{format, vec};
 }
 
-pub mod age;
+/// The age v1 format: the `kuvert-age` crate, under the path the parts have always used.
+pub use kuvert_age as age;
+/// `age1…` recipients (from `kuvert-age`).
+pub use kuvert_age::recipient;
 pub mod cancel;
 pub mod consent;
 pub mod envelope;
@@ -42,7 +45,6 @@ pub mod minimise;
 pub mod notice;
 #[cfg(feature = "open")]
 pub mod open;
-pub mod recipient;
 pub mod reference;
 pub mod schema;
 pub mod utc;
@@ -50,9 +52,9 @@ pub mod utc;
 pub use cancel::CancelCode;
 pub use consent::ConsentReceipt;
 pub use envelope::{Booking, Envelope, Error, PublicFacts, seal, seal_with_os_rng};
+pub use kuvert_age::Recipient;
 pub use locale::{Locale, Localized};
 pub use map::VecMap;
-pub use recipient::Recipient;
 pub use reference::Reference;
 pub use schema::FormSchema;
 pub use utc::UtcTimestamp;
@@ -69,30 +71,6 @@ pub fn hex(bytes: &[u8]) -> String {
         s.push(DIGITS[usize::from(b & 15)] as char);
     }
     s
-}
-
-/// Base64 with the standard alphabet (RFC 4648 §4), with `=` padding when `padded`.
-///
-/// By hand rather than base64ct's encoder, which was 1.4 KB of the widget's Wasm: everything
-/// Kuvert encodes is public or ciphertext (the age header's share, wrapped key and MAC, and the
-/// sealed file), so a table lookup that is not constant-time is fine here. Tested against
-/// base64ct for every length up to 100 and for all 256 byte values.
-pub(crate) fn base64(bytes: &[u8], padded: bool) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let at = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let group = (at(0) << 16) | (at(1) << 8) | at(2);
-        // n bytes make n + 1 characters; the rest of the group of four is padding.
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(group >> (18 - 6 * i)) as usize & 63]));
-            } else if padded {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// How many characters (Unicode scalar values) `s` holds: its bytes that do not continue a
@@ -167,26 +145,6 @@ pub fn is_whole_file(text: &str, lines: usize) -> bool {
 mod tests {
     use super::*;
     use alloc::format;
-
-    #[test]
-    fn base64_is_base64ct_for_every_length_padded_or_not() {
-        use base64ct::{Base64, Base64Unpadded, Encoding};
-        // Lengths 0 to 99 cover each remainder mod 3 many times over, the empty input too; the
-        // bytes run through all 256 values.
-        let bytes: alloc::vec::Vec<u8> = (0..100u8)
-            .map(|i| i.wrapping_mul(97).wrapping_add(13))
-            .chain(0..=255)
-            .collect();
-        for n in (0..100).chain([bytes.len()]) {
-            let b = &bytes[..n];
-            assert_eq!(base64(b, true), Base64::encode_string(b), "length {n}");
-            assert_eq!(
-                base64(b, false),
-                Base64Unpadded::encode_string(b),
-                "length {n}"
-            );
-        }
-    }
 
     #[test]
     fn char_count_counts_what_chars_counts() {

@@ -107,33 +107,65 @@ fn parse_plain(data: &[u8]) -> Result<Vec<age::x25519::Identity>, IdentityError>
     Ok(ids)
 }
 
-enum Failure {
+/// Why an age file could not be decrypted (see [`decrypt_file`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileFailure {
+    /// None of the identities opens a stanza.
     NoMatch,
-    Mac,
+    /// A stanza opened, but the header's MAC does not verify.
+    HeaderMac,
+    /// The header is not a valid age v1 header.
     Header,
+    /// The payload does not decrypt: altered, truncated, or trailing data.
     Payload,
+    /// The plaintext is longer than allowed.
+    TooLarge,
 }
 
-fn decrypt(file: &[u8], identities: &[Identity]) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let decryptor = age::Decryptor::new_buffered(file).map_err(|_| Failure::Header)?;
+/// Decrypts a whole age v1 file with any of `identities`: Kuvert's strict header check
+/// ([`crate::age::parse_header`]), then the `age` crate, reading at most `max` bytes of
+/// plaintext. The plaintext is zeroized when dropped. [`open`] uses it with
+/// [`MAX_PLAINTEXT`]; the test kit (`kuvert-age/tests/testkit.rs`) checks it against the C2SP
+/// vectors.
+pub fn decrypt_file(
+    file: &[u8],
+    identities: &[Identity],
+    max: usize,
+) -> Result<Zeroizing<Vec<u8>>, FileFailure> {
+    // Kuvert's own strict header check first: the `age` crate 0.12 accepts some headers the
+    // spec refuses (C2SP test kit: stanza_missing_body, stanza_missing_final_line).
+    // A file with no X25519 stanza has nothing any key here could open.
+    crate::age::parse_header(file).map_err(|e| match e {
+        crate::age::HeaderError::NoRecipients => FileFailure::NoMatch,
+        _ => FileFailure::Header,
+    })?;
+    let decryptor = age::Decryptor::new_buffered(file).map_err(|_| FileFailure::Header)?;
     let mut reader = decryptor
         .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
         .map_err(|e| match e {
-            age::DecryptError::InvalidMac => Failure::Mac,
+            age::DecryptError::InvalidMac => FileFailure::HeaderMac,
             age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
-                Failure::NoMatch
+                FileFailure::NoMatch
             }
-            _ => Failure::Header,
+            _ => FileFailure::Header,
         })?;
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(file.len()));
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(file.len().min(max + 1)));
     (&mut reader)
-        .take(MAX_PLAINTEXT as u64 + 1)
+        .take(max as u64 + 1)
         .read_to_end(&mut plaintext)
-        .map_err(|_| Failure::Payload)?;
-    if plaintext.len() > MAX_PLAINTEXT {
-        return Err(Failure::Payload);
+        .map_err(|_| FileFailure::Payload)?;
+    if plaintext.len() > max {
+        return Err(FileFailure::TooLarge);
     }
     Ok(plaintext)
+}
+
+fn decrypt(file: &[u8], identities: &[Identity]) -> Result<Zeroizing<Vec<u8>>, FileFailure> {
+    decrypt_file(file, identities, MAX_PLAINTEXT).map_err(|f| match f {
+        FileFailure::TooLarge => FileFailure::Payload,
+        other => other,
+    })
 }
 
 /// Opens an envelope with any of `identities` and checks it against its outside.
@@ -148,12 +180,12 @@ pub fn open(envelope: &Envelope, identities: &[Identity]) -> Result<Booking, Err
     let parsed = parse(&file).map_err(Error::MalformedAge)?;
     let plaintext = match decrypt(&file, identities) {
         Ok(p) => p,
-        Err(Failure::NoMatch) => return Err(Error::NoMatchingIdentity),
-        Err(Failure::Mac) => return Err(Error::HeaderMac),
-        Err(Failure::Header) => {
+        Err(FileFailure::NoMatch) => return Err(Error::NoMatchingIdentity),
+        Err(FileFailure::HeaderMac) => return Err(Error::HeaderMac),
+        Err(FileFailure::Header) => {
             return Err(Error::MalformedAge(crate::age::HeaderError::Malformed));
         }
-        Err(Failure::Payload) => {
+        Err(FileFailure::Payload | FileFailure::TooLarge) => {
             return Err(classify_payload_failure(
                 &file,
                 parsed.payload.len(),

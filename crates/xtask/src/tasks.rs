@@ -268,6 +268,23 @@ pub fn test() -> Result<(), String> {
             .args(["test", "--locked", "--workspace", "--all-features"])
             .run_counting(&mut totals)
     })?;
+    s.run(
+        "age test kit (C2SP vectors: header parser and opener)",
+        || {
+            // Run again with its output shown: the counts and the skipped vectors by reason.
+            for (package, features) in [
+                ("kuvert-age", &[][..]),
+                ("kuvert-core", &["--features", "open"][..]),
+            ] {
+                Cmd::new(&cargo())
+                    .args(["test", "--locked", "-p", package])
+                    .args(features)
+                    .args(["--test", "testkit", "--", "--nocapture"])
+                    .run()?;
+            }
+            Ok(())
+        },
+    )?;
     s.run("examples: seal | open round trip (README)", || {
         let (booking, opened) = examples_round_trip()?;
         for key in ["form", "public", "fields", "consent"] {
@@ -278,19 +295,24 @@ pub fn test() -> Result<(), String> {
         println!("sealed and opened examples/booking.json: identical");
         Ok(())
     })?;
-    s.run("core builds for wasm32 (no I/O, no age crate)", || {
-        Cmd::new(&cargo())
-            .args([
-                "build",
-                "--locked",
-                "-p",
-                "kuvert-core",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--release",
-            ])
-            .run()
-    })?;
+    s.run(
+        "core and kuvert-age build for wasm32 (no I/O, no age crate)",
+        || {
+            Cmd::new(&cargo())
+                .args([
+                    "build",
+                    "--locked",
+                    "-p",
+                    "kuvert-age",
+                    "-p",
+                    "kuvert-core",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--release",
+                ])
+                .run()
+        },
+    )?;
     s.run(
         "widget: release build, wasm-bindgen, wasm-opt, size report",
         || crate::widget::build(&cargo()).map(|_| ()),

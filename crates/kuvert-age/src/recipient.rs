@@ -177,6 +177,8 @@ impl fmt::Debug for Recipient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
+    use alloc::{format, vec};
 
     fn age_crate_recipient() -> String {
         age::x25519::Identity::generate().to_public().to_string()

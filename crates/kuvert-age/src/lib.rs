@@ -1,12 +1,35 @@
-//! The age v1 file format: a writer for X25519 recipients, and a strict structural parser.
+//! The age v1 file format for X25519 recipients, with no I/O: a writer, `age1…` recipient
+//! parsing, and a strict, key-less structural parser.
 //!
 //! Specification: C2SP `age.md` (age-encryption.org/v1). Section names below refer to it.
 //! Written by hand from RustCrypto primitives because the `age` crate adds about 150 KB
 //! (gzipped) to the widget's Wasm; opening stays with the `age` crate on the staff side, and
 //! the interop tests check every file written here with the `age` crate's own decryptor.
+//! This is the `age-core` pattern of str4d/rage: the hand-written cryptography lives behind
+//! this one small boundary, with its own vectors (the C2SP test kit in `tests/testkit/`) and
+//! fuzz target (`fuzz/`, `age_header`), and the booking domain stays in `kuvert-core`.
 //!
 //! The parser needs no key: the inbox uses it to refuse anything that is not a well-formed
 //! age v1 file with 1..=[`MAX_RECIPIENTS`] X25519 stanzas before storing it.
+//!
+//! `no_std` + `alloc`, for the widget's Wasm and native alike.
+
+#![forbid(unsafe_code)]
+#![no_std]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod recipient;
+
+pub use recipient::{Recipient, RecipientError};
+
+/// What `std`'s prelude would bring, for the `no_std` modules.
+mod prelude {
+    pub use alloc::string::String;
+    pub use alloc::vec::Vec;
+}
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -17,8 +40,6 @@ use hmac::{Hmac, Mac};
 use rand_core::TryCryptoRng;
 use sha2::Sha256;
 use zeroize::Zeroizing;
-
-use crate::recipient::Recipient;
 
 /// The version line, "Header" section.
 const VERSION_LINE: &[u8] = b"age-encryption.org/v1\n";
@@ -125,6 +146,9 @@ pub enum HeaderError {
     /// The payload after the nonce is shorter than one authentication tag.
     #[error("the age payload is empty or truncated")]
     EmptyPayload,
+    /// An X25519 stanza's ephemeral share is a low-order point: no key can open it.
+    #[error("an X25519 stanza's share is a low-order point")]
+    LowOrderShare,
 }
 
 // The impossible failures below panic with a plain message, not `expect`: `expect` formats the
@@ -184,7 +208,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
             .unwrap_or_else(|_| panic!("ChaCha20-Poly1305 encryption of 16 bytes cannot fail"));
 
         out.extend_from_slice(b"-> X25519 ");
-        out.extend_from_slice(crate::base64(&share, false).as_bytes());
+        out.extend_from_slice(base64(&share, false).as_bytes());
         out.push(b'\n');
         write_body(&mut out, &body);
     }
@@ -197,7 +221,7 @@ pub fn encrypt<R: TryCryptoRng + ?Sized>(
         .unwrap_or_else(|_| panic!("HMAC accepts any key length"));
     mac.update(&out);
     out.push(b' ');
-    out.extend_from_slice(crate::base64(&mac.finalize().into_bytes(), false).as_bytes());
+    out.extend_from_slice(base64(&mac.finalize().into_bytes(), false).as_bytes());
     out.push(b'\n');
 
     // "Payload": nonce, then STREAM over 64 KiB chunks keyed with HKDF(file key, nonce, "payload").
@@ -230,7 +254,7 @@ fn stream_nonce(counter: u64, last: bool) -> Nonce {
 /// Writes a stanza body: base64 without padding, wrapped at 64 columns, the last line always
 /// shorter than 64 (possibly empty).
 fn write_body(out: &mut Vec<u8>, body: &[u8]) {
-    let encoded = crate::base64(body, false);
+    let encoded = base64(body, false);
     let bytes = encoded.as_bytes();
     let mut start = 0;
     loop {
@@ -270,6 +294,31 @@ fn decode_canonical(s: &[u8]) -> Result<Vec<u8>, HeaderError> {
 /// 1..=[`MAX_RECIPIENTS`] X25519 stanzas of the right shape, possibly beside stanzas of
 /// unknown types (ignored, as the spec requires), canonical base64, 64-column bodies.
 pub fn parse(file: &[u8]) -> Result<ParsedFile<'_>, HeaderError> {
+    let (stanzas, mac_input, mac, rest) = header(file)?;
+    let (nonce, payload) = rest.split_at(NONCE_SIZE);
+    if payload.len() < TAG_SIZE {
+        return Err(HeaderError::EmptyPayload);
+    }
+    Ok(ParsedFile {
+        stanzas,
+        mac_input,
+        mac,
+        nonce: nonce.try_into().expect("split at NONCE_SIZE"),
+        payload,
+    })
+}
+
+/// Checks the header (version line, stanzas, MAC line) and the payload nonce after it, as
+/// [`parse`] does, and returns the stanzas; the payload is not looked at. [`parse`] also
+/// requires a payload of at least one tag, which no key is needed to see is missing.
+pub fn parse_header(file: &[u8]) -> Result<Vec<Stanza>, HeaderError> {
+    header(file).map(|(stanzas, ..)| stanzas)
+}
+
+/// The header's stanzas, MAC input, MAC, and the bytes after it.
+type Header<'a> = (Vec<Stanza>, &'a [u8], [u8; 32], &'a [u8]);
+
+fn header(file: &[u8]) -> Result<Header<'_>, HeaderError> {
     let rest = file
         .strip_prefix(VERSION_LINE)
         .ok_or(if VERSION_LINE.starts_with(file) {
@@ -332,12 +381,24 @@ pub fn parse(file: &[u8]) -> Result<ParsedFile<'_>, HeaderError> {
     for s in &stanzas {
         match s.tag.as_str() {
             "X25519" => {
-                let share_ok = s.args.len() == 1
-                    && STANDARD_NO_PAD
-                        .decode(&s.args[0])
-                        .is_ok_and(|v| v.len() == 32);
-                if !share_ok || s.body.len() != 32 {
+                let share: Option<[u8; 32]> = match &s.args[..] {
+                    [arg] => STANDARD_NO_PAD
+                        .decode(arg)
+                        .ok()
+                        .and_then(|v| v.try_into().ok()),
+                    _ => None,
+                };
+                let Some(share) = share else {
                     return Err(HeaderError::Malformed);
+                };
+                if s.body.len() != 32 {
+                    return Err(HeaderError::Malformed);
+                }
+                // "The X25519 recipient type": an all-zero shared secret must be refused. A
+                // low-order share (the identity point included) gives one for every key, so
+                // it is visible without a key (C2SP test kit: x25519_low_order, x25519_identity).
+                if Recipient::from_bytes(share).is_err() {
+                    return Err(HeaderError::LowOrderShare);
                 }
                 x25519 += 1;
             }
@@ -354,25 +415,61 @@ pub fn parse(file: &[u8]) -> Result<ParsedFile<'_>, HeaderError> {
     let header_len = file.len() - rest.len();
     // The MAC covers everything up to and including "---" (not the space after it).
     let mac_input = &file[..header_len - mac_line.len() - 1 + 3];
+    // The payload's nonce belongs to the header's checks (C2SP test kit: stream_no_nonce).
     if rest.len() < NONCE_SIZE {
         return Err(HeaderError::Truncated);
     }
-    let (nonce, payload) = rest.split_at(NONCE_SIZE);
-    if payload.len() < TAG_SIZE {
-        return Err(HeaderError::EmptyPayload);
+    Ok((stanzas, mac_input, mac, rest))
+}
+
+/// Base64 with the standard alphabet (RFC 4648 §4), with `=` padding when `padded`.
+///
+/// By hand rather than base64ct's encoder, which was 1.4 KB of the widget's Wasm: everything
+/// Kuvert encodes is public or ciphertext (the age header's share, wrapped key and MAC, and the
+/// sealed file), so a table lookup that is not constant-time is fine here. Tested against
+/// base64ct for every length up to 100 and for all 256 byte values.
+pub fn base64(bytes: &[u8], padded: bool) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let at = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let group = (at(0) << 16) | (at(1) << 8) | at(2);
+        // n bytes make n + 1 characters; the rest of the group of four is padding.
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(group >> (18 - 6 * i)) as usize & 63]));
+            } else if padded {
+                out.push('=');
+            }
+        }
     }
-    Ok(ParsedFile {
-        stanzas,
-        mac_input,
-        mac,
-        nonce: nonce.try_into().expect("split at NONCE_SIZE"),
-        payload,
-    })
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn base64_is_base64ct_for_every_length_padded_or_not() {
+        use base64ct::{Base64, Base64Unpadded, Encoding};
+        // Lengths 0 to 99 cover each remainder mod 3 many times over, the empty input too; the
+        // bytes run through all 256 values.
+        let bytes: Vec<u8> = (0..100u8)
+            .map(|i| i.wrapping_mul(97).wrapping_add(13))
+            .chain(0..=255)
+            .collect();
+        for n in (0..100).chain([bytes.len()]) {
+            let b = &bytes[..n];
+            assert_eq!(base64(b, true), Base64::encode_string(b), "length {n}");
+            assert_eq!(
+                base64(b, false),
+                Base64Unpadded::encode_string(b),
+                "length {n}"
+            );
+        }
+    }
 
     struct Counter(u8);
     impl rand_core::TryRng for Counter {
