@@ -14,10 +14,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::BodyExt;
 use jiff::civil::Date;
+use kuvert_api::routes;
+use kuvert_api::{
+    BookingAccepted, CancelRequest, ErrorBody, ErrorCode, ErrorDetail, FormConfig, Reference,
+    ServiceId, Slot, Slots, StaffPage, StaffRecord,
+};
 use kuvert_core::envelope::MAX_ENVELOPE_BYTES;
-use kuvert_core::{CancelCode, Envelope, Reference};
+use kuvert_core::{CancelCode, Envelope};
 use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -78,7 +82,7 @@ impl AppState {
     }
 
     /// Runs the retention purge once; returns how many bookings were erased.
-    pub async fn purge(&self) -> Result<usize, StoreError> {
+    pub async fn purge(&self) -> Result<usize, ApiError> {
         let state = self.clone();
         let now = self.0.clock.now();
         let n = blocking(move || state.0.store.purge(now)).await?;
@@ -95,7 +99,7 @@ impl AppState {
     /// Writes the failed-authentication counts of every window that ended by `now` to the
     /// audit log, one row per address and window. The server calls it every minute and at
     /// shutdown; a denial in a new window does it too.
-    pub async fn flush_auth_failures(&self, now: i64) -> Result<(), StoreError> {
+    pub async fn flush_auth_failures(&self, now: i64) -> Result<(), ApiError> {
         let finished = self.0.auth_failures.flush(now);
         audit_aggregates(self, finished).await
     }
@@ -103,7 +107,7 @@ impl AppState {
 
 /// Audits failed-authentication aggregates: `anonymous auth <address> denied`, with the window
 /// and count in the target (`192.0.2.7 window=2027-03-01T09:00:00Z+60s count=12`).
-async fn audit_aggregates(state: &AppState, finished: Vec<Aggregate>) -> Result<(), StoreError> {
+async fn audit_aggregates(state: &AppState, finished: Vec<Aggregate>) -> Result<(), ApiError> {
     if finished.is_empty() {
         return Ok(());
     }
@@ -131,50 +135,228 @@ async fn audit_aggregates(state: &AppState, finished: Vec<Aggregate>) -> Result<
     .await
 }
 
+/// Runs a database call on the blocking pool. A task that does not finish (it panicked, or
+/// the runtime is shutting down) is [`ApiError::TaskFailed`], logged.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|_| Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery)))
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => {
+            tracing::error!(error = %e, "a database task did not finish");
+            Err(ApiError::TaskFailed)
+        }
+    }
 }
 
-/// An API error: a status, a stable code, and a message for people. Never internals.
+/// Why a request failed. Each variant has its status and its stable [`ErrorCode`]; the
+/// message is for people and never carries internals (those are logged, see
+/// [`ApiError::internal`]).
 #[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: Cow<'static, str>,
-    retry_after: Option<i64>,
+#[non_exhaustive]
+pub enum ApiError {
+    /// 400: the body is not JSON of the envelope's shape (the core's reason).
+    MalformedEnvelope(String),
+    /// 400: the cancel body is not `{"code": "…"}`.
+    MalformedRequest,
+    /// 400: the cancellation code is not a code (the core's reason).
+    MalformedCode(String),
+    /// 400: a query parameter is missing or out of range (what to send).
+    BadQuery(&'static str),
+    /// 401: no valid staff token.
+    Unauthorized,
+    /// 403: the staff token lacks the scope this route needs.
+    InsufficientScope,
+    /// 404: no such resource (what was not found).
+    NotFound(&'static str),
+    /// 404 when asked for, 422 inside a booking: no form with this id.
+    UnknownForm {
+        /// Inside a posted booking (422) rather than a path (404).
+        in_booking: bool,
+    },
+    /// 404 when asked for, 422 inside a booking: the form has no such service.
+    UnknownService {
+        /// Inside a posted booking (422) rather than a query (404).
+        in_booking: bool,
+    },
+    /// 409: the slot filled up meanwhile.
+    SlotTaken,
+    /// 413: the body exceeds this many bytes.
+    TooLarge(usize),
+    /// 415: not `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// 422: an envelope the core refused before anything was stored.
+    Envelope(kuvert_core::Error),
+    /// 422: not one of the offered slots now.
+    NotASlot,
+    /// 429: too many requests of this kind from this address; `Retry-After` when known.
+    RateLimited {
+        /// What was limited, for people.
+        message: &'static str,
+        /// Seconds until a retry can succeed.
+        retry_after: Option<i64>,
+    },
+    /// 500: a blocking database task did not finish (it panicked or was cancelled).
+    TaskFailed,
+    /// 500: something else failed inside (logged); nothing was changed.
+    Internal,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            retry_after: None,
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MalformedEnvelope(_)
+            | ApiError::MalformedRequest
+            | ApiError::MalformedCode(_)
+            | ApiError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::InsufficientScope => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::UnknownForm { in_booking } | ApiError::UnknownService { in_booking } => {
+                if *in_booking {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::NOT_FOUND
+                }
+            }
+            ApiError::SlotTaken => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Envelope(_) | ApiError::NotASlot => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TaskFailed | ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::MalformedEnvelope(_) => ErrorCode::MalformedEnvelope,
+            ApiError::MalformedRequest => ErrorCode::MalformedRequest,
+            ApiError::MalformedCode(_) => ErrorCode::MalformedCode,
+            ApiError::BadQuery(_) => ErrorCode::BadQuery,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::InsufficientScope => ErrorCode::InsufficientScope,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::UnknownForm { .. } => ErrorCode::UnknownForm,
+            ApiError::UnknownService { .. } => ErrorCode::UnknownService,
+            ApiError::SlotTaken => ErrorCode::SlotTaken,
+            ApiError::TooLarge(_) => ErrorCode::TooLarge,
+            ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            ApiError::Envelope(e) => ErrorCode::for_envelope(e),
+            ApiError::NotASlot => ErrorCode::NotASlot,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::TaskFailed | ApiError::Internal => ErrorCode::Internal,
+        }
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> Cow<'static, str> {
+        match self {
+            ApiError::MalformedEnvelope(why) | ApiError::MalformedCode(why) => {
+                Cow::Owned(why.clone())
+            }
+            ApiError::Envelope(e) => Cow::Owned(e.to_string()),
+            ApiError::MalformedRequest => "send {\"code\": \"ABCD-EFGH-JKMN-PQRS\"}".into(),
+            ApiError::BadQuery(what) | ApiError::NotFound(what) => (*what).into(),
+            ApiError::Unauthorized => {
+                "a valid staff token is required (Authorization: Bearer …)".into()
+            }
+            ApiError::InsufficientScope => {
+                "this staff token may not do this; ask for a token with the needed scope".into()
+            }
+            ApiError::UnknownForm { .. } => "no form with this id".into(),
+            ApiError::UnknownService { .. } => "this form has no such service".into(),
+            ApiError::SlotTaken => "this slot was just taken; choose another".into(),
+            ApiError::TooLarge(limit) => format!("the request body exceeds {limit} bytes").into(),
+            ApiError::UnsupportedMediaType => "send Content-Type: application/json".into(),
+            ApiError::NotASlot => "this time is not a bookable slot (past, too soon, too far ahead, or not offered); fetch the slots again".into(),
+            ApiError::RateLimited { message, .. } => (*message).into(),
+            ApiError::TaskFailed | ApiError::Internal => {
+                "internal error; nothing was changed, please try again".into()
+            }
+        }
+    }
+
+    /// Logs `e` in full (store errors name SQLite's complaint, never row contents) and
+    /// answers generically.
+    fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error");
+        ApiError::Internal
     }
 
     /// 429 `rate_limited`, with `Retry-After` in seconds.
     fn rate_limited(message: &'static str, retry_after: i64) -> Self {
-        ApiError {
+        ApiError::RateLimited {
+            message,
             retry_after: Some(retry_after.max(1)),
-            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
         }
     }
 
-    fn internal(e: impl std::fmt::Display) -> Self {
-        // Logged here in full (store errors name SQLite's complaint, never row contents);
-        // answered generically.
-        tracing::error!(error = %e, "internal error");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error; nothing was changed, please try again",
-        )
+    /// One of every variant (both statuses where a variant has two), for the docs test.
+    #[doc(hidden)]
+    pub fn examples() -> Vec<ApiError> {
+        let all = vec![
+            ApiError::MalformedEnvelope(String::new()),
+            ApiError::MalformedRequest,
+            ApiError::MalformedCode(String::new()),
+            ApiError::BadQuery(""),
+            ApiError::Unauthorized,
+            ApiError::InsufficientScope,
+            ApiError::NotFound(""),
+            ApiError::UnknownForm { in_booking: false },
+            ApiError::UnknownForm { in_booking: true },
+            ApiError::UnknownService { in_booking: false },
+            ApiError::UnknownService { in_booking: true },
+            ApiError::SlotTaken,
+            ApiError::TooLarge(0),
+            ApiError::UnsupportedMediaType,
+            ApiError::Envelope(kuvert_core::Error::UnsupportedVersion),
+            ApiError::Envelope(kuvert_core::Error::InvalidForm),
+            ApiError::Envelope(kuvert_core::Error::InvalidPublicFacts("")),
+            ApiError::Envelope(kuvert_core::Error::InvalidCancelHash),
+            ApiError::Envelope(kuvert_core::Error::BadBase64),
+            ApiError::Envelope(kuvert_core::Error::MalformedAge(
+                kuvert_core::age::HeaderError::Malformed,
+            )),
+            ApiError::NotASlot,
+            ApiError::RateLimited {
+                message: "",
+                retry_after: None,
+            },
+            ApiError::TaskFailed,
+            ApiError::Internal,
+        ];
+        // A new variant does not compile here until it is listed above.
+        for e in &all {
+            match e {
+                ApiError::MalformedEnvelope(_)
+                | ApiError::MalformedRequest
+                | ApiError::MalformedCode(_)
+                | ApiError::BadQuery(_)
+                | ApiError::Unauthorized
+                | ApiError::InsufficientScope
+                | ApiError::NotFound(_)
+                | ApiError::UnknownForm { .. }
+                | ApiError::UnknownService { .. }
+                | ApiError::SlotTaken
+                | ApiError::TooLarge(_)
+                | ApiError::UnsupportedMediaType
+                | ApiError::Envelope(_)
+                | ApiError::NotASlot
+                | ApiError::RateLimited { .. }
+                | ApiError::TaskFailed
+                | ApiError::Internal => {}
+            }
+        }
+        all
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code().as_str(), self.message())
     }
 }
 
@@ -186,16 +368,22 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut r = (
-            self.status,
-            Json(json!({"error": {"code": self.code, "message": self.message}})),
-        )
-            .into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.message().into_owned(),
+            },
+        };
+        let mut r = (self.status(), Json(body)).into_response();
+        if self.status() == StatusCode::UNAUTHORIZED {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(secs) = self.retry_after {
+        if let ApiError::RateLimited {
+            retry_after: Some(secs),
+            ..
+        } = self
+        {
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
@@ -252,11 +440,7 @@ impl StaffUser {
         if self.scopes.contains(&scope) {
             Ok(())
         } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "insufficient_scope",
-                "this staff token may not do this; ask for a token with the needed scope",
-            ))
+            Err(ApiError::InsufficientScope)
         }
     }
 }
@@ -307,11 +491,7 @@ impl FromRequestParts<AppState> for StaffUser {
         // counted, and the count per address is audited when its window ends.
         let finished = state.0.auth_failures.record(ip, now);
         audit_aggregates(state, finished).await?;
-        Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "a valid staff token is required (Authorization: Bearer …)",
-        ))
+        Err(ApiError::Unauthorized)
     }
 }
 
@@ -329,23 +509,20 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE]);
     let public = Router::new()
-        .route("/v1/forms/{id}", get(get_form))
-        .route("/v1/forms/{id}/slots", get(get_slots))
-        .route("/v1/bookings", post(post_booking))
-        .route("/v1/bookings/{reference}/cancel", post(cancel_booking))
+        .route(routes::FORM, get(get_form))
+        .route(routes::SLOTS, get(get_slots))
+        .route(routes::BOOKINGS, post(post_booking))
+        .route(routes::CANCEL, post(cancel_booking))
         .layer(cors);
     let staff = Router::new()
-        .route("/v1/staff/bookings", get(staff_list))
-        .route(
-            "/v1/staff/bookings/{reference}",
-            get(staff_get).delete(staff_delete),
-        )
-        .route("/v1/staff/export", get(staff_export));
+        .route(routes::STAFF_BOOKINGS, get(staff_list))
+        .route(routes::STAFF_BOOKING, get(staff_get).delete(staff_delete))
+        .route(routes::STAFF_EXPORT, get(staff_export));
     let mut router = Router::new()
         .merge(public)
         .merge(staff)
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics));
+        .route(routes::HEALTHZ, get(healthz))
+        .route(routes::METRICS, get(metrics));
     router = match &state.0.config.static_dir {
         Some(dir) => router.fallback_service(
             tower::ServiceBuilder::new()
@@ -363,7 +540,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+    ApiError::NotFound("no such resource")
 }
 
 /// Logs method, route template, status and time — never the concrete path, query or body —
@@ -469,23 +646,23 @@ async fn metrics(State(state): State<AppState>, staff: StaffUser) -> ApiResult<R
 }
 
 fn form<'a>(state: &'a AppState, id: &str) -> ApiResult<&'a crate::config::Form> {
-    state.0.config.forms.get(id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_form",
-            "no form with this id",
-        )
-    })
+    state
+        .0
+        .config
+        .forms
+        .get(id)
+        .ok_or(ApiError::UnknownForm { in_booking: false })
 }
 
 async fn get_form(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<FormConfig>> {
     let f = form(&state, &id)?;
-    Ok(Json(
-        json!({"schema": f.schema, "time_zone": state.0.config.time_zone_name}),
-    ))
+    Ok(Json(FormConfig {
+        schema: f.schema.clone(),
+        time_zone: state.0.config.time_zone_name.clone(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -499,26 +676,15 @@ async fn get_slots(
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<SlotQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Slots>> {
     let f = form(&state, &id)?;
-    let Query(q) = query.map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
-            "give service, from and to (YYYY-MM-DD)",
-        )
-    })?;
-    let cal = f.services.get(&q.service).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_service",
-            "this form has no such service",
-        )
-    })?;
+    let Query(q) =
+        query.map_err(|_| ApiError::BadQuery("give service, from and to (YYYY-MM-DD)"))?;
+    let (service, cal) = ServiceId::parse(&q.service)
+        .and_then(|s| f.services.get(s.as_str()).map(|cal| (s, cal)))
+        .ok_or(ApiError::UnknownService { in_booking: false })?;
     let bad = || {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
+        ApiError::BadQuery(
             "from and to must be dates (YYYY-MM-DD), from <= to, at most 62 days apart",
         )
     };
@@ -531,25 +697,36 @@ async fn get_slots(
     let now = state.0.clock.now();
     let all = slots(cal, &state.0.config.time_zone, from, to, now);
     let (Some(first), Some(last)) = (all.first().copied(), all.last().copied()) else {
-        return Ok(Json(json!({"service": q.service, "slots": []})));
+        return Ok(Json(Slots {
+            service,
+            slots: Vec::new(),
+        }));
     };
-    let (s, form_id, service) = (state.clone(), id.clone(), q.service.clone());
-    let taken =
-        blocking(move || s.0.store.taken(&form_id, &service, first.start, last.start)).await?;
-    let free: Vec<_> = all
+    let (s, form_id, service_id) = (state.clone(), id.clone(), q.service.clone());
+    let taken = blocking(move || {
+        s.0.store
+            .taken(&form_id, &service_id, first.start, last.start)
+    })
+    .await?;
+    let free = all
         .iter()
         .filter_map(|slot| {
             let used = taken
                 .iter()
                 .find(|(start, _)| *start == slot.start)
                 .map_or(0, |(_, n)| *n);
-            let remaining = i64::from(cal.capacity) - used;
-            (remaining > 0).then(
-                || json!({"start": rfc3339(slot.start), "end": rfc3339(slot.end), "remaining": remaining}),
-            )
+            let remaining = u32::try_from(i64::from(cal.capacity) - used).unwrap_or(0);
+            (remaining > 0).then(|| Slot {
+                start: rfc3339(slot.start),
+                end: rfc3339(slot.end),
+                remaining,
+            })
         })
         .collect();
-    Ok(Json(json!({"service": q.service, "slots": free})))
+    Ok(Json(Slots {
+        service,
+        slots: free,
+    }))
 }
 
 fn require_json(headers: &HeaderMap) -> ApiResult<()> {
@@ -564,24 +741,14 @@ fn require_json(headers: &HeaderMap) -> ApiResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send Content-Type: application/json",
-        ))
+        Err(ApiError::UnsupportedMediaType)
     }
 }
 
 /// Reads at most `limit` bytes of body: refused by Content-Length up front, and cut off while
 /// streaming otherwise, so an oversize body is never buffered whole.
 async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<Bytes> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("the request body exceeds {limit} bytes"),
-        )
-    };
+    let too_large = || ApiError::TooLarge(limit);
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -594,10 +761,6 @@ async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> ApiResul
         .await
         .map_err(|_| too_large())?;
     Ok(collected.to_bytes())
-}
-
-fn new_reference() -> Result<String, getrandom::Error> {
-    Reference::generate(&mut getrandom::SysRng).map(|r| r.as_str().to_owned())
 }
 
 fn is_reference(s: &str) -> bool {
@@ -616,7 +779,7 @@ async fn post_booking(
             r
         }
         Err(e) => {
-            state.0.metrics.rejected(e.code);
+            state.0.metrics.rejected(e.code().as_str());
             e.into_response()
         }
     }
@@ -629,44 +792,32 @@ async fn accept_booking(
     body: Body,
 ) -> ApiResult<Response> {
     if !state.0.booking_limit.check(ip) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many bookings from this address; try again in a minute",
-        ));
+        return Err(ApiError::RateLimited {
+            message: "too many bookings from this address; try again in a minute",
+            retry_after: None,
+        });
     }
     require_json(headers)?;
     let body = read_limited(headers, body, MAX_ENVELOPE_BYTES).await?;
     let envelope = Envelope::from_json(&body).map_err(|e| {
         use kuvert_core::Error as E;
         match e {
-            E::Oversize { .. } => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string())
-            }
-            E::MalformedEnvelope(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_envelope", e.to_string())
-            }
-            _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()),
+            E::Oversize { limit } => ApiError::TooLarge(limit),
+            E::MalformedEnvelope(_) => ApiError::MalformedEnvelope(e.to_string()),
+            _ => ApiError::Envelope(e),
         }
     })?;
-    let f = state.0.config.forms.get(&envelope.form).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_form",
-            "no form with this id",
-        )
-    })?;
-    let cal = f.services.get(&envelope.public.service).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_service",
-            "this form has no such service",
-        )
-    })?;
-    let (start, end) = envelope
-        .public
-        .validate()
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let f = state
+        .0
+        .config
+        .forms
+        .get(&envelope.form)
+        .ok_or(ApiError::UnknownForm { in_booking: true })?;
+    let cal = f
+        .services
+        .get(&envelope.public.service)
+        .ok_or(ApiError::UnknownService { in_booking: true })?;
+    let (start, end) = envelope.public.validate().map_err(ApiError::Envelope)?;
     let now = state.0.clock.now();
     if !is_slot(
         cal,
@@ -675,25 +826,22 @@ async fn accept_booking(
         end.unix(),
         now,
     ) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_slot",
-            "this time is not a bookable slot (past, too soon, too far ahead, or not offered); fetch the slots again",
-        ));
+        return Err(ApiError::NotASlot);
     }
     let expires = end.unix() + i64::from(f.schema.retention_days) * 86_400;
     let json = envelope.to_json();
     let capacity = cal.capacity;
     for _ in 0..3 {
-        let reference = new_reference().map_err(ApiError::internal)?;
+        let reference = Reference::generate(&mut getrandom::SysRng).map_err(ApiError::internal)?;
         let (s, r, j, env) = (
             state.clone(),
-            reference.clone(),
+            reference.as_str().to_owned(),
             json.clone(),
             envelope.clone(),
         );
+        // The store's own result inside, to tell a full slot and a reference collision apart.
         let result = blocking(move || {
-            s.0.store.reserve(
+            Ok(s.0.store.reserve(
                 &NewBooking {
                     reference: &r,
                     form: &env.form,
@@ -706,38 +854,30 @@ async fn accept_booking(
                     expires,
                 },
                 capacity,
-            )
+            ))
         })
         .await;
         match result {
-            Ok(_) => {
-                let body = json!({"reference": reference, "expires": rfc3339(expires)});
+            Ok(Ok(_)) => {
+                let body = BookingAccepted {
+                    reference,
+                    expires: rfc3339(expires),
+                };
                 return Ok((StatusCode::CREATED, Json(body)).into_response());
             }
-            Err(StoreError::SlotFull) => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "slot_taken",
-                    "this slot was just taken; choose another",
-                ));
-            }
-            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+            Ok(Err(StoreError::SlotFull)) => return Err(ApiError::SlotTaken),
+            Ok(Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))))
                 if e.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
                 continue;
             }
-            Err(e) => return Err(e.into()),
+            Ok(Err(e)) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     Err(ApiError::internal(
         "could not draw a unique booking reference",
     ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CancelBody {
-    code: String,
 }
 
 async fn cancel_booking(
@@ -748,30 +888,18 @@ async fn cancel_booking(
     body: Body,
 ) -> ApiResult<StatusCode> {
     if !state.0.cancel_limit.check(ip) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many cancellation attempts from this address; try again later",
-        ));
+        return Err(ApiError::RateLimited {
+            message: "too many cancellation attempts from this address; try again later",
+            retry_after: None,
+        });
     }
     require_json(&headers)?;
     let body = read_limited(&headers, body, 1024).await?;
-    let parsed: CancelBody = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_request",
-            "send {\"code\": \"ABCD-EFGH-JKMN-PQRS\"}",
-        )
-    })?;
-    let code = CancelCode::parse(&parsed.code)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_code", e.to_string()))?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no booking with this reference and code",
-        )
-    };
+    let parsed: CancelRequest =
+        serde_json::from_slice(&body).map_err(|_| ApiError::MalformedRequest)?;
+    let code =
+        CancelCode::parse(&parsed.code).map_err(|e| ApiError::MalformedCode(e.to_string()))?;
+    let not_found = || ApiError::NotFound("no booking with this reference and code");
     if !is_reference(&reference) {
         return Err(not_found());
     }
@@ -824,20 +952,13 @@ async fn staff_list(
     State(state): State<AppState>,
     staff: StaffUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<StaffPage>> {
     staff.require(Scope::Read)?;
     let who = staff.name;
-    let Query(q) = query.map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
-            "since must be a cursor (integer), limit 1-1000",
-        )
-    })?;
+    let Query(q) =
+        query.map_err(|_| ApiError::BadQuery("since must be a cursor (integer), limit 1-1000"))?;
     if q.limit == 0 || q.limit > MAX_PAGE || q.since < 0 {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
+        return Err(ApiError::BadQuery(
             "since must be a cursor (integer >= 0), limit 1-1000",
         ));
     }
@@ -845,16 +966,19 @@ async fn staff_list(
     let rows = blocking(move || s.0.store.list_since(q.since, q.limit)).await?;
     let next = rows.last().map_or(q.since, |r| r.cursor);
     audit(&state, who, "list", format!("since={}", q.since), "ok").await?;
-    Ok(Json(
-        json!({"bookings": rows, "next": next, "more": rows.len() as u32 == q.limit}),
-    ))
+    let more = rows.len() as u32 == q.limit;
+    Ok(Json(StaffPage {
+        bookings: rows,
+        next,
+        more,
+    }))
 }
 
 async fn staff_get(
     State(state): State<AppState>,
     staff: StaffUser,
     Path(reference): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<StaffRecord>> {
     staff.require(Scope::Read)?;
     let who = staff.name;
     let r = reference.clone();
@@ -872,13 +996,8 @@ async fn staff_get(
         if row.is_some() { "ok" } else { "not_found" },
     )
     .await?;
-    row.map(|r| Json(json!(r))).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no booking with this reference",
-        )
-    })
+    row.map(Json)
+        .ok_or(ApiError::NotFound("no booking with this reference"))
 }
 
 async fn staff_delete(
@@ -903,11 +1022,7 @@ async fn staff_delete(
         state.0.metrics.staff_deleted();
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no booking with this reference",
-        ))
+        Err(ApiError::NotFound("no booking with this reference"))
     }
 }
 

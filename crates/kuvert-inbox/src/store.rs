@@ -96,20 +96,9 @@ pub struct NewBooking<'a> {
     pub expires: i64,
 }
 
-/// A stored booking, as staff see it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct StoredBooking {
-    /// Monotonic position, for `since=` paging.
-    pub cursor: i64,
-    /// Public reference.
-    pub reference: String,
-    /// When received, RFC 3339 UTC.
-    pub received: String,
-    /// When it will be erased, RFC 3339 UTC.
-    pub expires: String,
-    /// The envelope exactly as accepted.
-    pub envelope: serde_json::Value,
-}
+/// A stored booking, as staff see it: the API's record (one definition for the inbox and its
+/// clients).
+pub use kuvert_api::StaffRecord as StoredBooking;
 
 /// One audit record to append.
 pub struct AuditEntry<'a> {
@@ -343,9 +332,18 @@ impl Store {
 
     fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredBooking> {
         let envelope: String = r.get(2)?;
+        let reference: String = r.get(1)?;
+        // Only the inbox writes references, always of this shape; anything else is damage.
+        let reference = kuvert_api::Reference::parse(&reference).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                "a stored reference is not of the reference shape".into(),
+            )
+        })?;
         Ok(StoredBooking {
             cursor: r.get(0)?,
-            reference: r.get(1)?,
+            reference,
             envelope: serde_json::from_str(&envelope).unwrap_or(serde_json::Value::Null),
             received: rfc3339(r.get(3)?),
             expires: rfc3339(r.get(4)?),

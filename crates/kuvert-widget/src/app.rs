@@ -881,7 +881,7 @@ impl App {
                             .ok()
                             .and_then(|v| wire::error_code(&v))
                             .as_deref()
-                            == Some("not_a_slot") =>
+                            == Some(kuvert_api::ErrorCode::NotASlot.as_str()) =>
                     {
                         self.slot_taken()
                     }

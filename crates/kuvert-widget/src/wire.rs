@@ -298,4 +298,199 @@ mod tests {
             Some("not_a_slot")
         );
     }
+
+    /// The typed API contract (`kuvert-api`) against this hand reader, over arbitrary values:
+    /// whatever the inbox can serialize, the widget reads as serde reads it. A field added to
+    /// the schema or a body must be added to the strategies below (they build every struct with
+    /// a literal, so the compiler asks), and then this fails until the reader reads it.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod contract {
+        use super::*;
+        use alloc::vec::Vec;
+        use kuvert_api::{BookingAccepted, ErrorBody, ErrorCode, ErrorDetail, FormConfig};
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            // Any text JSON carries: quotes, backslashes, controls, non-ASCII, astral planes.
+            proptest::string::string_regex("(?s).{0,12}").unwrap()
+        }
+
+        fn localized() -> impl Strategy<Value = Localized> {
+            prop_oneof![
+                text().prop_map(Localized::One),
+                proptest::sample::subsequence(Locale::ALL.to_vec(), 1..=4).prop_flat_map(
+                    |locales| {
+                        proptest::collection::vec(text(), locales.len()).prop_map(move |texts| {
+                            let mut map = VecMap::new();
+                            for (l, t) in locales.iter().zip(texts) {
+                                map.insert(*l, t);
+                            }
+                            Localized::Many(map)
+                        })
+                    }
+                ),
+            ]
+        }
+
+        fn legal_basis() -> impl Strategy<Value = LegalBasis> {
+            proptest::sample::select(vec![
+                LegalBasis::Consent,
+                LegalBasis::Contract,
+                LegalBasis::LegalObligation,
+                LegalBasis::VitalInterests,
+                LegalBasis::PublicTask,
+                LegalBasis::LegitimateInterests,
+            ])
+        }
+
+        fn service() -> impl Strategy<Value = Service> {
+            (text(), localized(), any::<u32>(), any::<u32>()).prop_map(
+                |(id, name, duration_minutes, capacity)| Service {
+                    id,
+                    name,
+                    duration_minutes,
+                    capacity,
+                },
+            )
+        }
+
+        fn field() -> impl Strategy<Value = FieldSpec> {
+            (
+                proptest::sample::select(FieldKind::ALL.to_vec()),
+                any::<bool>(),
+                localized(),
+                legal_basis(),
+                proptest::option::of(any::<u32>()),
+            )
+                .prop_map(|(kind, required, purpose, legal_basis, max_length)| {
+                    FieldSpec {
+                        kind,
+                        required,
+                        purpose,
+                        legal_basis,
+                        max_length,
+                    }
+                })
+        }
+
+        fn purpose() -> impl Strategy<Value = OptionalPurpose> {
+            // `preticked` is never serialized (the inbox refuses a form that sets it).
+            (text(), localized()).prop_map(|(id, description)| OptionalPurpose {
+                id,
+                description,
+                preticked: false,
+            })
+        }
+
+        fn schema() -> impl Strategy<Value = FormSchema> {
+            let controller = (text(), text(), proptest::option::of(text()), text()).prop_map(
+                |(name, contact, dpo, complaint_authority)| Controller {
+                    name,
+                    contact,
+                    dpo,
+                    complaint_authority,
+                },
+            );
+            (
+                text(),
+                controller,
+                proptest::collection::vec(service(), 0..4),
+                proptest::collection::vec(field(), 0..5),
+                proptest::collection::vec(purpose(), 0..3),
+                proptest::collection::vec(localized(), 0..3),
+                any::<u32>(),
+                proptest::option::of(text()),
+            )
+                .prop_map(
+                    |(
+                        id,
+                        controller,
+                        services,
+                        fields,
+                        optional_purposes,
+                        data_recipients,
+                        retention_days,
+                        phone_country_code,
+                    )| FormSchema {
+                        id,
+                        controller,
+                        services,
+                        fields,
+                        optional_purposes,
+                        data_recipients,
+                        retention_days,
+                        phone_country_code,
+                    },
+                )
+        }
+
+        fn timestamp() -> impl Strategy<Value = String> {
+            (0i64..8_000_000_000).prop_map(|t| {
+                kuvert_core::UtcTimestamp::from_unix(t)
+                    .unwrap()
+                    .to_rfc3339()
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn form_config_reads_as_serde_reads_it(schema in schema(), time_zone in text()) {
+                let served = serde_json::to_string(&FormConfig { schema, time_zone }).unwrap();
+                let theirs: FormConfig = serde_json::from_str(&served).unwrap();
+                let ours = form_config(&value(&served)).unwrap();
+                prop_assert_eq!(ours.schema, theirs.schema);
+                prop_assert_eq!(ours.time_zone, theirs.time_zone);
+            }
+
+            #[test]
+            fn slots_read_as_serde_reads_them(
+                slots in proptest::collection::vec((timestamp(), timestamp(), any::<u32>()), 0..6),
+            ) {
+                let slots: Vec<kuvert_api::Slot> = slots
+                    .into_iter()
+                    .map(|(start, end, remaining)| kuvert_api::Slot { start, end, remaining })
+                    .collect();
+                let served = serde_json::to_string(&kuvert_api::Slots {
+                    service: kuvert_api::ServiceId::parse("cut").unwrap(),
+                    slots: slots.clone(),
+                })
+                .unwrap();
+                let ours = free_slots(&value(&served)).unwrap();
+                let theirs: Vec<Slot> = slots
+                    .into_iter()
+                    .filter(|s| s.remaining > 0)
+                    .map(|s| Slot { start: s.start, end: s.end, remaining: s.remaining })
+                    .collect();
+                prop_assert_eq!(ours, theirs);
+            }
+
+            #[test]
+            fn references_and_error_codes_read_as_serde_reads_them(
+                raw in proptest::array::uniform12(proptest::sample::select(
+                    kuvert_core::reference::ALPHABET.to_vec(),
+                )),
+                expires in timestamp(),
+                code in proptest::sample::select(ErrorCode::ALL.to_vec()),
+                message in text(),
+            ) {
+                let mut r = String::new();
+                for (i, c) in raw.iter().enumerate() {
+                    if i > 0 && i % 4 == 0 {
+                        r.push('-');
+                    }
+                    r.push(char::from(*c));
+                }
+                let accepted = BookingAccepted {
+                    reference: kuvert_api::Reference::parse(&r).unwrap(),
+                    expires,
+                };
+                let served = serde_json::to_string(&accepted).unwrap();
+                prop_assert_eq!(reference(&value(&served)), Some(r));
+                let body = ErrorBody { error: ErrorDetail { code, message } };
+                let served = serde_json::to_string(&body).unwrap();
+                let read = error_code(&value(&served));
+                prop_assert_eq!(read.as_deref(), Some(code.as_str()));
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use kuvert_api::StaffPage;
 use zeroize::Zeroizing;
 
 use crate::error::{CliError, Result, read_error};
@@ -103,15 +104,20 @@ pub fn fetch(
                 format!("try again later; resume with --since {cursor}"),
             ));
         }
-        let page: serde_json::Value = serde_json::from_str(&body).map_err(|_| {
+        let page: StaffPage = serde_json::from_str(&body).map_err(|_| {
             CliError::new(
-                "the inbox's answer is not the expected JSON",
-                "check that --inbox is a Kuvert inbox",
+                "the inbox's answer is not a page of bookings",
+                "check that --inbox is a Kuvert inbox of this version",
             )
         })?;
-        let bookings = page["bookings"].as_array().cloned().unwrap_or_default();
-        for b in &bookings {
-            writeln!(out, "{b}").map_err(|e| {
+        for b in &page.bookings {
+            let line = serde_json::to_string(b).map_err(|e| {
+                CliError::new(
+                    format!("cannot write a record: {e}"),
+                    "report this as a bug",
+                )
+            })?;
+            writeln!(out, "{line}").map_err(|e| {
                 CliError::new(
                     format!("cannot write the output: {e}"),
                     format!("free some space; resume with --since {cursor}"),
@@ -120,8 +126,8 @@ pub fn fetch(
             count += 1;
             progress.inc(1);
         }
-        cursor = page["next"].as_i64().unwrap_or(cursor);
-        if page["more"] != true || bookings.is_empty() {
+        cursor = page.next;
+        if !page.more || page.bookings.is_empty() {
             break;
         }
     }

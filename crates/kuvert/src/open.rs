@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
+use kuvert_api::{Reference, StaffRecord};
 use kuvert_core::open::{Identity, open};
 use kuvert_core::schema::FieldKind;
-use kuvert_core::{Booking, Envelope, FormSchema, Reference};
+use kuvert_core::{Booking, Envelope, FormSchema};
 use rayon::prelude::*;
 
 use crate::error::{CliError, Result};
@@ -89,21 +90,25 @@ pub fn records(input: &str) -> Result<Vec<Record>> {
                     envelope: Envelope::from_json(v.to_string().as_bytes()).map_err(Problem::from),
                 };
             }
-            let received = v["received"]
-                .as_str()
-                .filter(|r| kuvert_core::UtcTimestamp::parse(r).is_ok())
-                .map(str::to_owned);
-            match v["reference"].as_str().and_then(Reference::parse) {
-                Some(reference) => Record {
-                    label: reference.as_str().to_owned(),
-                    received,
-                    envelope: Envelope::from_json(v["envelope"].to_string().as_bytes())
+            let bad_reference = v["reference"].as_str().and_then(Reference::parse).is_none();
+            match serde_json::from_value::<StaffRecord>(v) {
+                Ok(record) => Record {
+                    label: record.reference.as_str().to_owned(),
+                    received: Some(record.received)
+                        .filter(|r| kuvert_core::UtcTimestamp::parse(r).is_ok()),
+                    envelope: Envelope::from_json(record.envelope.to_string().as_bytes())
                         .map_err(Problem::from),
                 },
-                None => Record {
+                Err(e) => Record {
                     label: format!("#{line}"),
-                    received,
-                    envelope: Err(Problem::Reference),
+                    received: None,
+                    envelope: Err(if bad_reference {
+                        Problem::Reference
+                    } else {
+                        Problem::Envelope(kuvert_core::Error::MalformedEnvelope(format!(
+                            "not a record of `kuvert fetch`: {e}"
+                        )))
+                    }),
                 },
             }
         })
@@ -113,8 +118,8 @@ pub fn records(input: &str) -> Result<Vec<Record>> {
 /// Form schemas by form id, for the full re-check of opened bookings (`--schema`).
 pub type Schemas = std::collections::BTreeMap<String, FormSchema>;
 
-/// Reads one `--schema` file: a form schema (JSON), or the inbox's answer to
-/// `GET /v1/forms/{id}`, which holds it under `schema`.
+/// Reads one `--schema` file: the inbox's answer to `GET /v1/forms/{id}`
+/// ([`kuvert_api::FormConfig`]), or a bare form schema (JSON).
 pub fn load_schema(path: &Path) -> Result<FormSchema> {
     let text = std::fs::read_to_string(path).map_err(|e| crate::error::read_error(path, &e))?;
     let bad = |why: String| {
@@ -123,10 +128,11 @@ pub fn load_schema(path: &Path) -> Result<FormSchema> {
             "give the form's schema file, or save the inbox's answer: curl https://INBOX/v1/forms/ID",
         )
     };
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not JSON ({e})")))?;
-    let schema = value.get("schema").unwrap_or(&value);
-    FormSchema::from_json(&schema.to_string()).map_err(|e| bad(e.to_string()))
+    if let Ok(config) = serde_json::from_str::<kuvert_api::FormConfig>(&text) {
+        config.schema.validate().map_err(|e| bad(e.to_string()))?;
+        return Ok(config.schema);
+    }
+    FormSchema::from_json(&text).map_err(|e| bad(e.to_string()))
 }
 
 /// An opened booking, with where it came from.

@@ -254,9 +254,10 @@ fn export_age_path_traversal_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("bookings.jsonl");
     let envelope = sealed(&booking_with(valid_fields("Ann Berg")));
+    let absolute = dir.path().join("absolute");
     let lines = [
         record("../escaped", envelope.clone()),
-        record("/tmp/kuvert-absolute", envelope.clone()),
+        record(absolute.to_str().unwrap(), envelope.clone()),
         record("AAAA-BBBB-CCCC/../../x", envelope.clone()),
         record("AAAA-BBBB-CCCC", envelope),
     ];
@@ -271,7 +272,7 @@ fn export_age_path_traversal_is_refused_by_name() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(!dir.path().join("escaped.age").exists());
-    assert!(!std::path::Path::new("/tmp/kuvert-absolute.age").exists());
+    assert!(!dir.path().join("absolute.age").exists());
     let written: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
