@@ -17,6 +17,9 @@ use sha2::{Digest, Sha256};
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    /// The config file (every command but `token` reads it).
+    #[arg(short, long, global = true, default_value = "kuvert-inbox.toml")]
+    config: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -24,41 +27,23 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (and the widget's static files, if `static_dir` is set).
-    Serve {
-        /// The config file.
-        #[arg(short, long, default_value = "kuvert-inbox.toml")]
-        config: PathBuf,
-    },
+    Serve,
     /// Check the config file and exit.
-    Check {
-        /// The config file.
-        #[arg(short, long, default_value = "kuvert-inbox.toml")]
-        config: PathBuf,
-    },
+    Check,
     /// Print a new staff token, and the hash that goes into the config.
     Token,
     /// Write a consistent copy of the database (SQLite online backup).
     Backup {
-        /// The config file.
-        #[arg(short, long, default_value = "kuvert-inbox.toml")]
-        config: PathBuf,
         /// Where to write the copy (must not exist).
         file: PathBuf,
     },
     /// Replace the database's contents with a backup (stop the server first).
     Restore {
-        /// The config file.
-        #[arg(short, long, default_value = "kuvert-inbox.toml")]
-        config: PathBuf,
         /// The backup to restore.
         file: PathBuf,
     },
     /// Erase bookings past their retention now.
-    Purge {
-        /// The config file.
-        #[arg(short, long, default_value = "kuvert-inbox.toml")]
-        config: PathBuf,
-    },
+    Purge,
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -69,11 +54,7 @@ enum Command {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the audit log's hash chain from its first record.
-    Verify {
-        /// The config file.
-        #[arg(short, long, default_value = "kuvert-inbox.toml")]
-        config: PathBuf,
-    },
+    Verify,
 }
 
 fn unix_now() -> i64 {
@@ -169,11 +150,12 @@ async fn serve(config: PathBuf) -> Result<(), String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    let config = cli.config;
     match cli.command {
-        Command::Serve { config } => tokio::runtime::Runtime::new()
+        Command::Serve => tokio::runtime::Runtime::new()
             .map_err(|e| e.to_string())?
             .block_on(serve(config)),
-        Command::Check { config } => {
+        Command::Check => {
             let c = Config::load(&config).map_err(|e| e.to_string())?;
             println!(
                 "{}: ok ({} form(s), {} staff token(s))",
@@ -194,7 +176,7 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Backup { config, file } => {
+        Command::Backup { file } => {
             if file.exists() {
                 return Err(format!("{} exists; choose a new file name", file.display()));
             }
@@ -203,7 +185,7 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("backed up to {}", file.display());
             Ok(())
         }
-        Command::Restore { config, file } => {
+        Command::Restore { file } => {
             if !file.exists() {
                 return Err(format!("{} does not exist", file.display()));
             }
@@ -225,7 +207,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Purge { config } => {
+        Command::Purge => {
             let (config, store) = open(&config)?;
             let _ = config;
             let n = store.purge(unix_now()).map_err(|e| e.to_string())?;
@@ -233,7 +215,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { config },
+            command: AuditCommand::Verify,
         } => {
             let (_, store) = open(&config)?;
             let anchor = kuvert_inbox::anchor::Anchor::key_path(&store_path(&config)?);

@@ -589,3 +589,44 @@ async fn internal_failures_answer_generically_and_store_nothing() {
         (StatusCode::INTERNAL_SERVER_ERROR, "internal")
     );
 }
+
+/// The export streams page by page (1,000 records a page): every record of a store larger than
+/// one page arrives, each whole, in order.
+#[tokio::test]
+async fn the_export_streams_every_page() {
+    let t = inbox();
+    let (env, _) = envelope(3, "cut", SLOT.0, SLOT.1, "");
+    let refs: Vec<String> = (0..2_345)
+        .map(|i| {
+            let mut r = format!("{i:012}");
+            r.insert(8, '-');
+            r.insert(4, '-');
+            r
+        })
+        .collect();
+    let bookings: Vec<kuvert_inbox::store::NewBooking<'_>> = refs
+        .iter()
+        .map(|r| kuvert_inbox::store::NewBooking {
+            reference: r,
+            form: "salon",
+            service: "cut",
+            start: unix(SLOT.0),
+            end: unix(SLOT.1),
+            envelope: &env,
+            cancel_sha256: "00",
+            received: unix(NOW),
+            expires: unix(NOW) + 86_400,
+        })
+        .collect();
+    t.state.inner().store.insert_unchecked(&bookings).unwrap();
+    let (s, _, _, text) = call(&t.app, staff("GET", "/v1/staff/export")).await;
+    assert_eq!(s, StatusCode::OK);
+    let got: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let r: kuvert_api::StaffRecord = serde_json::from_str(l).unwrap();
+            r.reference.as_str().to_owned()
+        })
+        .collect();
+    assert_eq!(got, refs);
+}
