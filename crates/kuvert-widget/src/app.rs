@@ -311,8 +311,9 @@ fn listen(root: &Element, callback: &js_sys::Function) {
 ///
 /// Why not wasm-bindgen's `Closure`s: they link a closure table, a finalization registry and a
 /// wrapper per signature into the glue, for callbacks that live as long as the frame anyway. And
-/// why not `async` and `wasm_bindgen_futures`: their executor, wakers and `JsFuture` were 1.3 KB
-/// brotli of the frame for three kinds of promise, each awaited once.
+/// why not `async` and `wasm_bindgen_futures`: their executor, wakers and `JsFuture`, for three
+/// kinds of promise each awaited once. (Commit 182a930 dropped the last of both: frame 49,234 ->
+/// 48,710 B brotli.)
 pub fn callback(what: u32, id: u32, value: JsValue) {
     match what {
         // What a listener receives is an Event (an unchecked cast).

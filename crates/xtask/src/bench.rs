@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::tasks::{Cmd, cargo, root};
+use crate::cmd::{Cmd, cargo, root};
 use crate::widget;
 
 struct Options {

@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::tasks::{Cmd, cargo, root};
+use crate::cmd::{Cmd, cargo, root};
 
 const INBOX: &str = "http://localhost:8787";
 const HOST_ADDR: &str = "127.0.0.1:8080";

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod cmd;
 mod demo;
 mod prune;
 mod setup;

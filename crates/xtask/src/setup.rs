@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::tasks::{Cmd, root};
+use crate::cmd::{Cmd, root};
 
 /// Oldest wasm-opt that can read what wasm-bindgen emits (Debian's 108 cannot).
 const MIN_WASM_OPT: u32 = 116;
@@ -24,6 +24,7 @@ pub fn all(browser: bool) -> Result<(), String> {
 
 /// `rustup target add wasm32-unknown-unknown`, only if it is missing.
 pub fn wasm_target() -> Result<(), String> {
+    pinned_toolchain()?;
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -40,6 +41,32 @@ pub fn wasm_target() -> Result<(), String> {
         .map_err(|e| {
             format!("{e}\nfix: run `rustup target add wasm32-unknown-unknown` by hand and retry")
         })
+}
+
+/// Checks that the rustc cargo runs is the one `rust-toolchain.toml` pins (rustup reads that
+/// file, so it always is under rustup; a rustc from elsewhere on PATH is refused by name).
+fn pinned_toolchain() -> Result<(), String> {
+    let file = std::fs::read_to_string(root().join("rust-toolchain.toml"))
+        .map_err(|e| format!("cannot read rust-toolchain.toml: {e}"))?;
+    let pinned = file
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("channel = "))
+        .map(|v| v.trim_matches('"').to_owned())
+        .ok_or("rust-toolchain.toml names no channel")?;
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(&rustc)
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("could not run {rustc} ({e}); install Rust with rustup first"))?;
+    let version = String::from_utf8_lossy(&out.stdout).into_owned();
+    if version.split_whitespace().nth(1) == Some(pinned.as_str()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{rustc} is `{}`, but rust-toolchain.toml pins {pinned}\nfix: run cargo through rustup (with rust-toolchain.toml in force), or install Rust {pinned} with rustup",
+            version.trim()
+        ))
+    }
 }
 
 /// `npm ci` when `node_modules` is missing or older than `package-lock.json`.
