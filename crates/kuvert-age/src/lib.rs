@@ -308,6 +308,46 @@ pub fn parse(file: &[u8]) -> Result<ParsedFile<'_>, HeaderError> {
     })
 }
 
+/// The encodings of the Curve25519 points of small order, as X25519 reads them (bit 255 is
+/// ignored, see [`is_low_order`]): 0, 1, the two points of order 8, p − 1, and the non-canonical
+/// p and p + 1. The list libsodium's `has_small_order` checks; the tests prove each entry with
+/// a scalar multiplication (it gives zero).
+const LOW_ORDER: [[u8; 32]; 7] = {
+    let mut t = [[0u8; 32]; 7];
+    t[1][0] = 1;
+    t[2] = [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ];
+    t[3] = [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ];
+    let mut i = 4;
+    while i < 7 {
+        let mut b = 1;
+        while b < 31 {
+            t[i][b] = 0xff;
+            b += 1;
+        }
+        t[i][0] = 0xec + (i as u8 - 4); // p − 1, p, p + 1
+        t[i][31] = 0x7f;
+        i += 1;
+    }
+    t
+};
+
+/// Whether an X25519 share is a point of small order, for which every shared secret is zero.
+/// A table look-up (the share is public, so no constant-time need), where a scalar
+/// multiplication would double the cost of opening a booking.
+fn is_low_order(share: &[u8; 32]) -> bool {
+    LOW_ORDER
+        .iter()
+        .any(|p| p[..31] == share[..31] && p[31] == share[31] & 0x7f)
+}
+
 /// Checks the header (version line, stanzas, MAC line) and the payload nonce after it, as
 /// [`parse`] does, and returns the stanzas; the payload is not looked at. [`parse`] also
 /// requires a payload of at least one tag, which no key is needed to see is missing.
@@ -397,7 +437,7 @@ fn header(file: &[u8]) -> Result<Header<'_>, HeaderError> {
                 // "The X25519 recipient type": an all-zero shared secret must be refused. A
                 // low-order share (the identity point included) gives one for every key, so
                 // it is visible without a key (C2SP test kit: x25519_low_order, x25519_identity).
-                if Recipient::from_bytes(share).is_err() {
+                if is_low_order(&share) {
                     return Err(HeaderError::LowOrderShare);
                 }
                 x25519 += 1;
@@ -450,6 +490,26 @@ pub fn base64(bytes: &[u8], padded: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every entry of the table is a low-order point (a scalar multiplication gives zero),
+    /// with the high bit set or not; and a real public key is not.
+    #[test]
+    fn the_low_order_table_is_what_the_probe_finds() {
+        for p in LOW_ORDER {
+            for high in [0u8, 0x80] {
+                let mut q = p;
+                q[31] |= high;
+                assert!(is_low_order(&q));
+                assert!(
+                    Recipient::from_bytes(q).is_err(),
+                    "{q:02x?} is not low order"
+                );
+                assert_eq!(x25519_dalek::x25519([0x42; 32], q), [0u8; 32]);
+            }
+        }
+        let public = x25519_dalek::x25519([42u8; 32], x25519_dalek::X25519_BASEPOINT_BYTES);
+        assert!(!is_low_order(&public));
+    }
     use alloc::vec;
 
     #[test]

@@ -140,6 +140,15 @@ pub fn decrypt_file(
         crate::age::HeaderError::NoRecipients => FileFailure::NoMatch,
         _ => FileFailure::Header,
     })?;
+    decrypt_checked(file, identities, max)
+}
+
+/// [`decrypt_file`] for a file whose header was already checked.
+fn decrypt_checked(
+    file: &[u8],
+    identities: &[Identity],
+    max: usize,
+) -> Result<Zeroizing<Vec<u8>>, FileFailure> {
     let decryptor = age::Decryptor::new_buffered(file).map_err(|_| FileFailure::Header)?;
     let mut reader = decryptor
         .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
@@ -161,8 +170,9 @@ pub fn decrypt_file(
     Ok(plaintext)
 }
 
+/// Decrypts a sealed part whose header [`Envelope::validate`] checked.
 fn decrypt(file: &[u8], identities: &[Identity]) -> Result<Zeroizing<Vec<u8>>, FileFailure> {
-    decrypt_file(file, identities, MAX_PLAINTEXT).map_err(|f| match f {
+    decrypt_checked(file, identities, MAX_PLAINTEXT).map_err(|f| match f {
         FileFailure::TooLarge => FileFailure::Payload,
         other => other,
     })
@@ -175,9 +185,9 @@ fn decrypt(file: &[u8], identities: &[Identity]) -> Result<Zeroizing<Vec<u8>>, F
 /// schema (callers that hold the form's schema check again with it). Each failure has its own
 /// [`Error`] variant.
 pub fn open(envelope: &Envelope, identities: &[Identity]) -> Result<Booking, Error> {
+    // `validate` has parsed the header (once: each parse checks every share).
     envelope.validate()?;
     let file = envelope.sealed_bytes()?;
-    let parsed = parse(&file).map_err(Error::MalformedAge)?;
     let plaintext = match decrypt(&file, identities) {
         Ok(p) => p,
         Err(FileFailure::NoMatch) => return Err(Error::NoMatchingIdentity),
@@ -186,11 +196,8 @@ pub fn open(envelope: &Envelope, identities: &[Identity]) -> Result<Booking, Err
             return Err(Error::MalformedAge(crate::age::HeaderError::Malformed));
         }
         Err(FileFailure::Payload | FileFailure::TooLarge) => {
-            return Err(classify_payload_failure(
-                &file,
-                parsed.payload.len(),
-                identities,
-            ));
+            let payload_len = parse(&file).map_err(Error::MalformedAge)?.payload.len();
+            return Err(classify_payload_failure(&file, payload_len, identities));
         }
     };
     let booking: Booking =
