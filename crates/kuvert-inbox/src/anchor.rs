@@ -72,7 +72,8 @@ pub struct Anchor {
     erased_path: PathBuf,
 }
 
-fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+/// The path of `db` with `suffix` appended (`inbox.sqlite3` → `inbox.sqlite3.audit-head`).
+pub fn sidecar(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
@@ -181,6 +182,24 @@ impl Anchor {
             .and_then(|()| f.sync_all())
             .map_err(io(&tmp))?;
         std::fs::rename(&tmp, &self.head_path).map_err(io(&self.head_path))
+    }
+
+    /// Copies the anchored head (as it is now) to `dest`, mode 0600, if one was ever written:
+    /// a backup keeps the head it was made at, for `restore-drill`.
+    pub fn copy_head_to(&self, dest: &Path) -> Result<(), AnchorError> {
+        let bytes = match std::fs::read(&self.head_path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(&self.head_path)(e)),
+        };
+        let mut f = private()
+            .write(true)
+            .create_new(true)
+            .open(dest)
+            .map_err(io(dest))?;
+        f.write_all(&bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(io(dest))
     }
 
     /// The erasure log's token for `reference`.

@@ -11,6 +11,7 @@ pub mod api;
 pub mod calendar;
 pub mod config;
 pub mod limit;
+pub mod maintenance;
 pub mod metrics;
 pub mod store;
 

@@ -32,10 +32,20 @@ enum Command {
     Check,
     /// Print a new staff token, and the hash that goes into the config.
     Token,
-    /// Write a consistent copy of the database (SQLite online backup).
+    /// Write a consistent copy of the database (SQLite online backup, mode 0600).
     Backup {
-        /// Where to write the copy (must not exist).
-        file: PathBuf,
+        /// Keep the newest N backups in the folder TARGET (timestamped names; older ones are
+        /// removed). Without it, TARGET is the file to write.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// The backup file (must not exist), or with --keep the backup folder.
+        target: PathBuf,
+    },
+    /// Restore the newest backup in DIR into a temporary copy and check it: integrity, the
+    /// audit chain against its anchor, and that no erased booking comes back. Exit 0 or 1.
+    RestoreDrill {
+        /// The backup folder (as given to `backup --keep`).
+        dir: PathBuf,
     },
     /// Replace the database's contents with a backup (stop the server first).
     Restore {
@@ -176,7 +186,46 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Backup { file } => {
+        Command::Backup {
+            keep: Some(keep),
+            target,
+        } => {
+            let (_, store) = open(&config)?;
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let path = kuvert_inbox::maintenance::backup_rotating(&store, &target, keep, now_ms)?;
+            println!(
+                "backed up to {} (keeping the newest {keep})",
+                path.display()
+            );
+            Ok(())
+        }
+        Command::RestoreDrill { dir } => {
+            let c = Config::load(&config).map_err(|e| e.to_string())?;
+            let d = kuvert_inbox::maintenance::restore_drill(&c.database, &dir, unix_now())?;
+            println!("restore drill of {}:", d.backup.display());
+            println!(
+                "  integrity check: {}",
+                if d.integrity_ok { "ok" } else { "FAILED" }
+            );
+            println!("  audit log: {:?}", d.audit);
+            println!(
+                "  bookings: {}; erased since the backup: {} (erased again); past retention: {} (purged)",
+                d.bookings, d.erased_since, d.expired
+            );
+            println!("  erased bookings that came back: {}", d.came_back);
+            if d.passed() {
+                println!("restore drill passed");
+                Ok(())
+            } else {
+                Err("restore drill FAILED: see above".into())
+            }
+        }
+        Command::Backup {
+            keep: None,
+            target: file,
+        } => {
             if file.exists() {
                 return Err(format!("{} exists; choose a new file name", file.display()));
             }

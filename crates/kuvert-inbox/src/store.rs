@@ -543,6 +543,10 @@ impl Store {
         let mut target = Connection::open(dest)?;
         let backup = rusqlite::backup::Backup::new(&conn, &mut target)?;
         backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+        // The audit head as of this copy (still under the lock, so no record came between),
+        // beside it: `restore-drill` verifies the copy against it.
+        self.anchor
+            .copy_head_to(&crate::anchor::sidecar(dest, ".audit-head"))?;
         Ok(())
     }
 
@@ -559,22 +563,7 @@ impl Store {
             let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
             backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
         }
-        let erased = self.anchor.erased()?;
-        let mut erased_again = 0;
-        {
-            let conn = self.conn();
-            let refs: Vec<String> = conn
-                .prepare("SELECT reference FROM bookings")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            for r in refs {
-                if erased.contains(&self.anchor.erased_token(&r)) {
-                    erased_again +=
-                        conn.execute("DELETE FROM bookings WHERE reference = ?1", [&r])?;
-                }
-            }
-            self.truncate_wal(&conn)?;
-        }
+        let erased_again = self.reapply_erasures()?;
         let restored_last: i64 =
             self.conn()
                 .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
@@ -599,6 +588,38 @@ impl Store {
             erased_again,
             audit_records_lost: lost,
         })
+    }
+
+    /// The stored bookings that the erasure log says were erased (after a restore, the ones an
+    /// old copy brought back).
+    fn erased_references(&self) -> Result<Vec<String>, StoreError> {
+        let erased = self.anchor.erased()?;
+        let conn = self.conn();
+        let refs: Vec<String> = conn
+            .prepare("SELECT reference FROM bookings")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(refs
+            .into_iter()
+            .filter(|r| erased.contains(&self.anchor.erased_token(r)))
+            .collect())
+    }
+
+    /// How many stored bookings the erasure log says were erased.
+    pub fn erased_present(&self) -> Result<usize, StoreError> {
+        Ok(self.erased_references()?.len())
+    }
+
+    /// Erases again every stored booking the erasure log names; returns how many.
+    pub fn reapply_erasures(&self) -> Result<usize, StoreError> {
+        let refs = self.erased_references()?;
+        let conn = self.conn();
+        let mut n = 0;
+        for r in &refs {
+            n += conn.execute("DELETE FROM bookings WHERE reference = ?1", [r])?;
+        }
+        self.truncate_wal(&conn)?;
+        Ok(n)
     }
 
     /// `PRAGMA integrity_check`; `"ok"` when healthy.
