@@ -523,16 +523,6 @@ fn render(r: &Report) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn civil_dates() {
-        assert_eq!(super::date(0), "1970-01-01");
-        assert_eq!(super::date(951_782_400), "2000-02-29");
-        assert_eq!(super::date(1_795_392_000), "2026-11-23");
-    }
-}
-
 /// Section 6 of BENCHMARKS.md: the native release profile before and after issue 19, measured
 /// once on two commits. Written as it was measured; the rest of the file is measured anew.
 const PROFILE_COMPARISON: &str = r#"## 6. The native release profile: opt-level "s" → 3 (measured once)
@@ -553,3 +543,13 @@ Issue 19 made the native release profile (the inbox, the key tool, `kuvert-bench
 Opening on one core is unchanged within the noise (its cost is the X25519 and ChaCha20 code, which is already tight); on two cores it is about 14 % faster. The inbox takes about a quarter more bookings per second at 16 clients; at 1 and 64 the two are within the noise (at 64, SQLite's one writer is the limit).
 
 "#;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+        assert_eq!(super::date(1_795_392_000), "2026-11-23");
+    }
+}
