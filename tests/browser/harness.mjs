@@ -34,8 +34,10 @@ const HOURS = '{ mon = ["07:00-21:00"], tue = ["07:00-21:00"], wed = ["07:00-21:
 /**
  * Starts a host page server on localhost (so its origin differs from the inbox's 127.0.0.1)
  * and an inbox that allows it. `page(opts)` returns the host page URL with a snippet.
+ * `trustForwardedFor` and `cancelsPerHour` set those config keys (behind a proxy, in
+ * https.test.mjs).
  */
-export async function startStack({ schema } = {}) {
+export async function startStack({ schema, trustForwardedFor = false, cancelsPerHour = 1000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kuvert-browser-'));
   const pages = new Map();
   const hostHeaders = new Map();
@@ -68,10 +70,11 @@ time_zone = "Europe/Stockholm"
 allowed_origins = ["${hostOrigin}"]
 static_dir = ${JSON.stringify(join(ROOT, 'www'))}
 default_retention_days = 30
+trust_forwarded_for = ${trustForwardedFor}
 
 [rate_limits]
 bookings_per_minute = 1000
-cancel_attempts_per_hour = 1000
+cancel_attempts_per_hour = ${cancelsPerHour}
 
 [[staff]]
 name = "reception"
@@ -108,10 +111,14 @@ min_notice_minutes = 0
   return {
     dir, hostOrigin, inboxUrl, token,
     log: () => log,
-    /** A host page holding the snippet; `attrs` are extra data-* attributes, `before`/`after` HTML. */
-    page({ path = '/', attrs = {}, headers = {}, before = '', after = '', title = 'Salong Sax', icon = true } = {}) {
-      const data = { inbox: inboxUrl, form: 'salon', recipients: DEMO_PUBLIC, ...attrs };
-      const tag = `<script src="${inboxUrl}/kuvert.js" crossorigin="anonymous" ${Object.entries(data)
+    /**
+     * A host page holding the snippet; `attrs` are extra data-* attributes, `before`/`after`
+     * HTML, `widget` the origin the loader (and so the frame) comes from: the inbox, or a proxy
+     * in front of it.
+     */
+    page({ path = '/', attrs = {}, headers = {}, before = '', after = '', title = 'Salong Sax', icon = true, widget = inboxUrl } = {}) {
+      const data = { form: 'salon', recipients: DEMO_PUBLIC, ...attrs };
+      const tag = `<script src="${widget}/kuvert.js" crossorigin="anonymous" ${Object.entries(data)
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `data-${k}="${String(v).replace(/"/g, '&quot;')}"`)
         .join(' ')} async></script>`;

@@ -1,8 +1,8 @@
 //! The files under `deploy/`, exercised for real: the systemd units pass `systemd-analyze
 //! verify`, the inbox's unit reaches an "OK" exposure level in `systemd-analyze security`, and
 //! the backup service's two commands (`backup --keep`, `restore-drill`) do what it relies on.
-//! (`deploy/Caddyfile` is not exercised yet: issue 24 asks for a booking through Caddy in
-//! Chromium, which is still to do.)
+//! (`deploy/Caddyfile` is exercised by `tests/browser/https.test.mjs`: a booking through Caddy
+//! in Chromium.)
 
 mod common;
 

@@ -126,8 +126,22 @@ fn parse_wasm_opt_version(text: &str) -> Option<u32> {
 
 /// Debian `chromium` + `chromium-driver`, via apt when missing and we are root.
 pub fn chromium() -> Result<(), String> {
-    let have = |p: &str| Path::new(p).exists();
-    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
+    debian_packages(
+        &["/usr/bin/chromium", "/usr/bin/chromedriver"],
+        &["chromium", "chromium-driver"],
+    )
+}
+
+/// Debian's Caddy, for the HTTPS test of `deploy/Caddyfile` (`tests/browser/https.test.mjs`),
+/// when missing. Installing it starts no service here (no systemd as PID 1), and the test runs
+/// its own.
+pub fn caddy() -> Result<(), String> {
+    debian_packages(&["/usr/bin/caddy"], &["caddy"])
+}
+
+/// Installs `packages` with apt-get unless every one of `binaries` exists already.
+fn debian_packages(binaries: &[&str], packages: &[&str]) -> Result<(), String> {
+    if binaries.iter().all(|p| Path::new(p).exists()) {
         return Ok(());
     }
     let uid = Command::new("id")
@@ -136,20 +150,19 @@ pub fn chromium() -> Result<(), String> {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
     if uid != "0" {
-        return Err("Chromium is missing and we are not root\nfix: run `apt-get install -y chromium chromium-driver` as root".into());
+        return Err(format!(
+            "{} missing and we are not root\nfix: run `apt-get install -y {}` as root",
+            binaries.join(" or "),
+            packages.join(" ")
+        ));
     }
     Cmd::new("apt-get")
         .arg("update")
         .env("DEBIAN_FRONTEND", "noninteractive")
         .run()?;
     Cmd::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ])
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .run()
 }

@@ -56,6 +56,7 @@ pub fn test() -> Result<(), String> {
         "set-up: Chromium and chromedriver (Debian packages)",
         setup::chromium,
     )?;
+    s.run("set-up: Caddy (Debian package)", setup::caddy)?;
     s.run("format (cargo fmt --check)", || {
         Cmd::new(&cargo()).args(["fmt", "--all", "--check"]).run()
     })?;
