@@ -1,77 +1,12 @@
 //! The staff flows end to end with the real `kuvert` binary: keys, fetch from a live inbox,
 //! open, export for the standard age tool, interop with the age crate, rotation.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-use kuvert_core::minimise::validate_fields;
-use kuvert_core::{
-    Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
-    notice, seal_with_os_rng,
-};
-
-const SALON: &str = include_str!("../../kuvert-core/tests/fixtures/salon.json");
-const DEMO_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cmd/demo-key.txt");
-const RIGHT_PASS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cmd/right.pass");
-
-fn kuvert(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kuvert"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn booking(start: i64, note: &str) -> Booking {
-    let schema = FormSchema::from_json(SALON).unwrap();
-    let mut input: BTreeMap<String, String> = BTreeMap::new();
-    input.insert("name".to_string(), "Ann Berg".to_string());
-    input.insert("phone".to_string(), "+46701234567".to_string());
-    input.insert("note".to_string(), note.to_string());
-    let t = |s| UtcTimestamp::from_unix(s).unwrap();
-    Booking {
-        kuvert: 1,
-        form: "salon".into(),
-        public: PublicFacts {
-            service: "cut".into(),
-            start: t(start).to_string(),
-            end: t(start + 1800).to_string(),
-        },
-        fields: validate_fields(&schema, &input).unwrap(),
-        consent: ConsentReceipt::new(
-            &schema,
-            &notice::render(&schema, Locale::En),
-            &[],
-            t(start - 86_400),
-            "test",
-        )
-        .unwrap(),
-    }
-}
-
-fn sealed_to(recipients: &[&str], b: &Booking) -> String {
-    let rs: Vec<Recipient> = recipients.iter().map(|r| r.parse().unwrap()).collect();
-    let code = CancelCode::generate(
-        &mut <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(7),
-    )
-    .unwrap();
-    seal_with_os_rng(&rs, b, &code).unwrap().to_json()
-}
-
-fn pubkey(key: &str, pass: Option<&str>) -> String {
-    let mut args = vec!["pubkey", "-i", key];
-    if let Some(p) = pass {
-        args.extend(["--passphrase-file", p]);
-    }
-    let out = kuvert(&args);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).trim().to_owned()
-}
+use common::*;
 
 #[test]
 fn keygen_writes_a_private_protected_key_that_opens_what_is_sealed_to_it() {
@@ -292,7 +227,7 @@ fn fetch_resumes_open_reads_it_and_export_age_opens_with_the_age_crate() {
             .unwrap()
             .read_to_end(&mut plain)
             .unwrap();
-        let b: Booking = serde_json::from_slice(&plain).unwrap();
+        let b: kuvert_core::Booking = serde_json::from_slice(&plain).unwrap();
         assert_eq!(b.fields.get("note"), Some(format!("note {i}").as_str()));
     }
 

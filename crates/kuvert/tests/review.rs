@@ -1,91 +1,20 @@
 //! Regression tests for the security review's key-tool findings (issue 18), with the real
 //! `kuvert` binary. Each is named after its finding and failed before its fix.
 
-use std::collections::BTreeMap;
-use std::process::{Command, Output};
+mod common;
 
-use kuvert_core::minimise::{Fields, validate_fields};
-use kuvert_core::{
-    Booking, CancelCode, ConsentReceipt, FormSchema, Locale, PublicFacts, Recipient, UtcTimestamp,
-    notice, seal_with_os_rng,
-};
+use std::process::Command;
 
-const SALON: &str = include_str!("../../kuvert-core/tests/fixtures/salon.json");
-const DEMO_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cmd/demo-key.txt");
-/// The demo key's public key (`kuvert pubkey -i tests/cmd/demo-key.txt`).
-fn demo_recipient() -> Recipient {
-    let out = kuvert(&["pubkey", "-i", DEMO_KEY]);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+use common::*;
+
+/// Seals `b` to the demo key.
+fn sealed(b: &kuvert_core::Booking) -> serde_json::Value {
+    serde_json::from_str(&sealed_to(&[&pubkey(DEMO_KEY, None)], b)).unwrap()
 }
 
-fn kuvert(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kuvert"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A booking with these fields as they are, without the widget's validation: what anyone can
-/// seal to the public key in the page source.
-fn booking_with(fields: Fields) -> Booking {
-    let schema = FormSchema::from_json(SALON).unwrap();
-    let t = |s| UtcTimestamp::from_unix(s).unwrap();
-    Booking {
-        kuvert: 1,
-        form: "salon".into(),
-        public: PublicFacts {
-            service: "cut".into(),
-            start: t(1_803_891_600).to_string(),
-            end: t(1_803_893_400).to_string(),
-        },
-        fields,
-        consent: ConsentReceipt::new(
-            &schema,
-            &notice::render(&schema, Locale::En),
-            &[],
-            t(1_803_800_000),
-            "test",
-        )
-        .unwrap(),
-    }
-}
-
-fn valid_fields(name: &str) -> Fields {
-    let schema = FormSchema::from_json(SALON).unwrap();
-    let input = BTreeMap::from([
-        ("name".to_owned(), name.to_owned()),
-        ("phone".to_owned(), "+46701234567".to_owned()),
-    ]);
-    validate_fields(&schema, &input).unwrap()
-}
-
-fn raw_fields(pairs: &[(&str, &str)]) -> Fields {
-    Fields::from_map(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
-fn sealed(b: &Booking) -> serde_json::Value {
-    let code = CancelCode::generate(&mut getrandom_rng()).unwrap();
-    let json = seal_with_os_rng(&[demo_recipient()], b, &code)
-        .unwrap()
-        .to_json();
-    serde_json::from_str(&json).unwrap()
-}
-
-fn getrandom_rng() -> rand_chacha::ChaCha20Rng {
-    <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(5)
+/// A booking with these fields, at a fixed slot.
+fn booking_of(fields: kuvert_core::minimise::Fields) -> kuvert_core::Booking {
+    booking_with(1_803_891_600, fields)
 }
 
 /// A `kuvert fetch` record.
@@ -114,18 +43,18 @@ fn terminal_injection_in_kuvert_open_goes_to_the_failures() {
     let lines = [
         record(
             "AAAA-BBBB-CCCC",
-            sealed(&booking_with(valid_fields("Ann Berg"))),
+            sealed(&booking_of(valid_fields("Ann Berg", ""))),
         ),
         record(
             "DDDD-EEEE-FFFF",
-            sealed(&booking_with(raw_fields(&[
+            sealed(&booking_of(raw_fields(&[
                 ("name", INJECTION),
                 ("phone", "+46701234567"),
             ]))),
         ),
         record(
             "GGGG-HHHH-JJJJ",
-            sealed(&booking_with(raw_fields(&[
+            sealed(&booking_of(raw_fields(&[
                 ("name", "Ann \u{202e}nnA"),
                 ("phone", "+46701234567"),
             ]))),
@@ -133,7 +62,7 @@ fn terminal_injection_in_kuvert_open_goes_to_the_failures() {
         // A reference from a tampered file or inbox is not shown as a label either.
         record(
             "\u{1b}]52;c;eA==\u{7}",
-            sealed(&booking_with(valid_fields("Bo"))),
+            sealed(&booking_of(valid_fields("Bo", ""))),
         ),
         // Nor is an unknown key that a parse error would quote.
         serde_json::json!({"kuvert": 1, "form": "salon", "\u{1b}[2J": 1}).to_string(),
@@ -204,11 +133,7 @@ fn open_with_the_schema_rechecks_against_the_form() {
         ("phone", "+46701234567"),
         ("date_of_birth", "1990-01-01"),
     ]);
-    std::fs::write(
-        &input,
-        record("AAAA-BBBB-CCCC", sealed(&booking_with(extra))),
-    )
-    .unwrap();
+    std::fs::write(&input, record("AAAA-BBBB-CCCC", sealed(&booking_of(extra)))).unwrap();
     let schema = dir.path().join("salon.json");
     std::fs::write(
         &schema,
@@ -253,7 +178,7 @@ fn open_with_the_schema_rechecks_against_the_form() {
 fn export_age_path_traversal_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("bookings.jsonl");
-    let envelope = sealed(&booking_with(valid_fields("Ann Berg")));
+    let envelope = sealed(&booking_of(valid_fields("Ann Berg", "")));
     let absolute = dir.path().join("absolute");
     let lines = [
         record("../escaped", envelope.clone()),
@@ -291,7 +216,7 @@ fn decrypted_output_is_created_0600_under_umask_022() {
     let input = dir.path().join("e.json");
     std::fs::write(
         &input,
-        sealed(&booking_with(valid_fields("Ann Berg"))).to_string(),
+        sealed(&booking_of(valid_fields("Ann Berg", ""))).to_string(),
     )
     .unwrap();
     for (format, name) in [
@@ -307,9 +232,9 @@ fn decrypted_output_is_created_0600_under_umask_022() {
             .args(["open", "-i", DEMO_KEY, "--format", format, "-o"])
             .arg(&out_file)
             .arg(&input)
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success());
+        assert!(status.status.success(), "{}", text(&status.stderr));
         let mode = std::fs::metadata(&out_file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{name}");
         assert!(
