@@ -17,7 +17,8 @@ use kuvert_core::hex;
 use crate::anchor::{Anchor, AnchorError, Head};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE bookings (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE bookings (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         reference TEXT NOT NULL UNIQUE,
         form TEXT NOT NULL,
@@ -44,7 +45,10 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE bookings (
     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"];
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 2: finding a resent envelope (`reserve`'s repeat check) by its cancel hash.
+    "CREATE INDEX bookings_cancel ON bookings(cancel_sha256);",
+];
 
 /// The chain's starting point.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -99,6 +103,23 @@ pub struct NewBooking<'a> {
 /// A stored booking, as staff see it: the API's record (one definition for the inbox and its
 /// clients).
 pub use kuvert_api::StaffRecord as StoredBooking;
+
+/// What [`Store::reserve`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reserved {
+    /// Stored; its cursor.
+    New {
+        /// Position for `since=` paging.
+        cursor: i64,
+    },
+    /// This envelope was stored already, as this booking; nothing was stored.
+    Repeat {
+        /// The stored booking's reference.
+        reference: String,
+        /// Its expiry, UTC seconds.
+        expires: i64,
+    },
+}
 
 /// One audit record to append.
 pub struct AuditEntry<'a> {
@@ -236,10 +257,38 @@ impl Store {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stores a booking if its slot has room, atomically. Returns the cursor.
-    pub fn reserve(&self, b: &NewBooking<'_>, capacity: u32) -> Result<i64, StoreError> {
+    /// The booking stored from exactly this envelope (the same cancel hash and the same
+    /// envelope text, so the same sealed bytes and facts): its reference and expiry.
+    pub fn find_repeat(
+        &self,
+        cancel_sha256: &str,
+        envelope: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Self::repeat_in(&self.conn(), cancel_sha256, envelope)
+    }
+
+    fn repeat_in(
+        conn: &Connection,
+        cancel_sha256: &str,
+        envelope: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(conn
+            .query_row(
+                "SELECT reference, expires FROM bookings WHERE cancel_sha256 = ?1 AND envelope = ?2",
+                params![cancel_sha256, envelope],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Stores a booking if its slot has room, atomically, unless this very envelope is stored
+    /// already (a client resending after a lost answer): then that booking, and nothing stored.
+    pub fn reserve(&self, b: &NewBooking<'_>, capacity: u32) -> Result<Reserved, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some((reference, expires)) = Self::repeat_in(&tx, b.cancel_sha256, b.envelope)? {
+            return Ok(Reserved::Repeat { reference, expires });
+        }
         let taken: i64 = tx.query_row(
             "SELECT COUNT(*) FROM bookings WHERE form = ?1 AND service = ?2 AND start = ?3",
             params![b.form, b.service, b.start],
@@ -255,7 +304,7 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
-        Ok(id)
+        Ok(Reserved::New { cursor: id })
     }
 
     /// Bookings per slot start for one service between two instants.

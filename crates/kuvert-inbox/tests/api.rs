@@ -630,3 +630,33 @@ async fn the_export_streams_every_page() {
         .collect();
     assert_eq!(got, refs);
 }
+
+/// Issue 20, "booking that survives the network": the widget resends the same envelope after
+/// a lost answer. The inbox answers a repeat (same cancel hash, same sealed bytes) with the
+/// booking it already stored and 200, even when the slot has filled since, and stores nothing
+/// twice; an envelope that only shares the cancel hash is a new booking.
+#[tokio::test]
+async fn a_repeated_envelope_gets_the_same_booking_and_is_stored_once() {
+    let t = inbox();
+    let (env, _) = envelope(70, "cut", SLOT.0, SLOT.1, "");
+    let (s, _, first, _) = call(&t.app, post_json("/v1/bookings", env.clone())).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // The slot (capacity 1) is full now; the repeat still gets its booking.
+    let (s, _, again, _) = call(&t.app, post_json("/v1/bookings", env.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again, first, "the same reference and expiry");
+    assert_eq!(t.state.inner().store.count().unwrap(), 1, "stored once");
+    // Also when the slot's time has passed by the time the retry arrives.
+    t.clock.set(unix(SLOT.1));
+    let (s, _, late, _) = call(&t.app, post_json("/v1/bookings", env.clone())).await;
+    assert_eq!((s, &late), (StatusCode::OK, &first));
+    t.clock.set(unix(NOW));
+    // Same cancel hash, other sealed bytes: not a repeat, so the full slot refuses it.
+    let mut other: serde_json::Value = serde_json::from_str(&env).unwrap();
+    let (env2, _) = envelope(71, "cut", SLOT.0, SLOT.1, "");
+    let env2: serde_json::Value = serde_json::from_str(&env2).unwrap();
+    other["sealed"] = env2["sealed"].clone();
+    let (s, _, json, _) = call(&t.app, post_json("/v1/bookings", other.to_string())).await;
+    assert_eq!((s, error_code(&json)), (StatusCode::CONFLICT, "slot_taken"));
+    assert_eq!(t.state.inner().store.count().unwrap(), 1);
+}

@@ -15,7 +15,7 @@ use super::extract::{
 };
 use super::{ApiError, ApiResult, AppState, MAX_SLOT_RANGE_DAYS, blocking};
 use crate::calendar::{is_slot, slots};
-use crate::store::{NewBooking, StoreError, rfc3339};
+use crate::store::{NewBooking, Reserved, StoreError, rfc3339};
 
 /// Most bytes a cancellation body may have (`{"code": "…"}` is 29).
 pub const CANCEL_BODY_LIMIT: usize = 1024;
@@ -139,6 +139,15 @@ pub(super) async fn post_booking(
         .get(&envelope.public.service)
         .ok_or(ApiError::UnknownService { in_booking: true })?;
     let (start, end) = envelope.public.validate().map_err(ApiError::Envelope)?;
+    let json = envelope.to_json();
+    // A resend of a booking already stored (its answer was lost on the way): the same booking,
+    // whatever the slot says now. `reserve` checks again inside its transaction, for two
+    // copies that race.
+    let (s, cancel, j) = (state.clone(), envelope.cancel.clone(), json.clone());
+    if let Some((reference, expires)) = blocking(move || s.0.store.find_repeat(&cancel, &j)).await?
+    {
+        return repeat(&reference, expires);
+    }
     let now = state.0.clock.now();
     if !is_slot(
         cal,
@@ -150,7 +159,6 @@ pub(super) async fn post_booking(
         return Err(ApiError::NotASlot);
     }
     let expires = end.unix() + i64::from(f.schema.retention_days) * 86_400;
-    let json = envelope.to_json();
     let capacity = cal.capacity;
     for _ in 0..3 {
         let reference = Reference::generate(&mut getrandom::SysRng).map_err(ApiError::internal)?;
@@ -179,7 +187,8 @@ pub(super) async fn post_booking(
         })
         .await;
         match result {
-            Ok(Ok(_)) => {
+            Ok(Ok(Reserved::Repeat { reference, expires })) => return repeat(&reference, expires),
+            Ok(Ok(Reserved::New { .. })) => {
                 let body = BookingAccepted {
                     reference,
                     expires: rfc3339(expires),
@@ -199,6 +208,17 @@ pub(super) async fn post_booking(
     Err(ApiError::internal(
         "could not draw a unique booking reference",
     ))
+}
+
+/// `200` with the stored booking, for a resent envelope (`201` is for a new one).
+fn repeat(reference: &str, expires: i64) -> ApiResult<Response> {
+    let reference = Reference::parse(reference)
+        .ok_or_else(|| ApiError::internal("a stored reference is not of the reference shape"))?;
+    let body = BookingAccepted {
+        reference,
+        expires: rfc3339(expires),
+    };
+    Ok((StatusCode::OK, Json(body)).into_response())
 }
 
 /// `POST /v1/bookings/{reference}/cancel`: erases the booking if the code matches.
