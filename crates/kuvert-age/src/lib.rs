@@ -3,8 +3,9 @@
 //!
 //! Specification: C2SP `age.md` (age-encryption.org/v1). Section names below refer to it.
 //! Written by hand from RustCrypto primitives because the `age` crate adds about 150 KB
-//! (gzipped, after wasm-opt; `../shared/TOOLCHAIN.md`) to the widget's Wasm; opening stays with the `age` crate on the staff side, and
-//! the interop tests check every file written here with the `age` crate's own decryptor.
+//! (gzipped, after wasm-opt; `../shared/TOOLCHAIN.md`) to the widget's Wasm; opening stays with
+//! the `age` crate on the staff side, and the interop tests check every file written here with
+//! the `age` crate's own decryptor.
 //! This is the `age-core` pattern of str4d/rage: the hand-written cryptography lives behind
 //! this one small boundary, with its own vectors (the C2SP test kit in `tests/testkit/`) and
 //! fuzz target (`fuzz/`, `age_header`), and the booking domain stays in `kuvert-core`.

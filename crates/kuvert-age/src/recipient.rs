@@ -86,8 +86,8 @@ impl FromStr for Recipient {
 
 // Bech32 decoding by hand (BIP 173, "Bech32" section). The `bech32` crate's decoder brings its
 // error-correction tables and `str`-slicing panics into the widget; these ~60 lines are far
-// smaller (commit 359fb15 measured the two as 2.6 KB and 0.6 KB brotli). The crate still encodes (`Display`) and is the oracle the tests
-// compare this decoder with.
+// smaller (commit 359fb15 measured the two as 2.6 KB and 0.6 KB brotli). The crate still
+// encodes (`Display`) and is the oracle the tests compare this decoder with.
 
 /// The Bech32 alphabet: a character's 5-bit value is its index.
 const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";

@@ -1,12 +1,12 @@
 //! JSON text (RFC 8259) for the two documents Kuvert writes: the sealed
 //! [`Booking`](crate::envelope::Booking) and the [`Envelope`](crate::envelope::Envelope).
 //!
-//! Why by hand, when serde_json reads them (here, in the inbox and in the key tool): these are
-//! the only JSON texts the widget writes, and serde_json's serializer was 517 B of the
-//! frame (brotli; commit 91f0ea5 measured 56,114 -> 55,597 B). A writer for objects of strings, string arrays and small
-//! numbers is a few dozen lines. The tests check its output byte for byte against
-//! `serde_json::to_string` of the same values (`tests/properties.rs` with arbitrary text), so
-//! the two stay interchangeable: same key order, same escapes, no whitespace.
+//! Why by hand, when serde_json reads them (here, in the inbox and in the key tool): these are the
+//! only JSON texts the widget writes, and serde_json's serializer was 517 B of the frame (brotli;
+//! commit 91f0ea5 measured 56,114 -> 55,597 B). A writer for objects of strings, string arrays and
+//! small numbers is a few dozen lines. The tests check its output byte for byte against
+//! `serde_json::to_string` of the same values (`tests/properties.rs` with arbitrary text), so the
+//! two stay interchangeable: same key order, same escapes, no whitespace.
 
 #[allow(unused_imports)]
 use crate::prelude::*;

@@ -74,8 +74,9 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// How many characters (Unicode scalar values) `s` holds: its bytes that do not continue a
-/// UTF-8 sequence. The same number as `s.chars().count()`, whose word-at-a-time version was 319 B
-/// brotli of the frame (commit 627015e: 53,738 -> 53,419 B); the texts counted here (form fields) are short.
+/// UTF-8 sequence. The same number as `s.chars().count()`, whose word-at-a-time version was
+/// 319 B brotli of the frame (commit 627015e: 53,738 -> 53,419 B); the texts counted here (form
+/// fields) are short.
 pub fn char_count(s: &str) -> usize {
     s.bytes().filter(|b| b & 0xc0 != 0x80).count()
 }

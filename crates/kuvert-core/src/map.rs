@@ -1,11 +1,11 @@
 //! [`VecMap`]: a map kept as a `Vec` of pairs sorted by key.
 //!
-//! Every map in the core is small (a form's few fields, four languages). `BTreeMap` would do,
-//! but its node code was 2.9 KB brotli of the frame (commit 57e9dde) for maps that never hold more than a
-//! dozen entries; this is a binary search over a vector. Written here rather than taken from a
-//! crate because the candidates (`litemap`, `vec_map`) either serialize non-string keys as a
-//! list of pairs or keep the last of two equal keys; a booking or a form config with a key given
-//! twice must be refused.
+//! Every map in the core is small (a form's few fields, four languages). `BTreeMap` would do, but
+//! its node code was 2.9 KB brotli of the frame (commit 57e9dde) for maps that never hold more than
+//! a dozen entries; this is a binary search over a vector. Written here rather than taken from a
+//! crate because the candidates (`litemap`, `vec_map`) either serialize non-string keys as a list
+//! of pairs or keep the last of two equal keys; a booking or a form config with a key given twice
+//! must be refused.
 
 #[allow(unused_imports)]
 use crate::prelude::*;

@@ -146,14 +146,15 @@ pub struct FieldError {
     pub problem: FieldProblem,
 }
 
-/// All problems found in a submission, in form order. Displayed as `field: problem` pairs
-/// (field keys are a fixed catalogue's, or shown escaped when they are not).
+/// All problems found in a submission, in form order. Displayed as `field: problem` pairs;
+/// a key outside the field catalogue is shown only as "an unknown field" (it came from the
+/// input).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", describe(.0))]
 pub struct FieldErrors(pub Vec<FieldError>);
 
-/// `name: too long (at most 100 characters); note: …`. A key outside the catalogue comes from
-/// the input, so it is named only as "a field this form does not have".
+/// `name: too long (at most 100 characters); note: …`; a key outside the catalogue comes from
+/// the input, so it is named only as "an unknown field".
 fn describe(errors: &[FieldError]) -> String {
     let mut out = String::new();
     for e in errors {
@@ -395,7 +396,8 @@ fn crlf_to_lf(text: &str) -> String {
 ///
 /// Non-ASCII characters are allowed as RFC 6531 §3.3 allows them (`atext =/ UTF8-non-ascii`),
 /// except whitespace. Asking for Unicode letters instead (`char::is_alphanumeric`) would put
-/// Unicode's tables into the widget (1.6 KB brotli, commit 235e3a4) for no safety gain: the address is only stored.
+/// Unicode's tables into the widget (1.6 KB brotli, commit 235e3a4) for no safety gain: the
+/// address is only stored.
 pub fn normalise_email(s: &str) -> Option<String> {
     let s = s.trim();
     let (local, domain) = s.rsplit_once('@')?;

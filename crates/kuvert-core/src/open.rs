@@ -172,10 +172,7 @@ fn decrypt_checked(
 
 /// Decrypts a sealed part whose header [`Envelope::validate`] checked.
 fn decrypt(file: &[u8], identities: &[Identity]) -> Result<Zeroizing<Vec<u8>>, FileFailure> {
-    decrypt_checked(file, identities, MAX_PLAINTEXT).map_err(|f| match f {
-        FileFailure::TooLarge => FileFailure::Payload,
-        other => other,
-    })
+    decrypt_checked(file, identities, MAX_PLAINTEXT)
 }
 
 /// Opens an envelope with any of `identities` and checks it against its outside.

@@ -86,6 +86,16 @@ fn private() -> OpenOptions {
     o
 }
 
+/// Creates `path` new with mode 0600 (whatever the umask); fails if it exists. For every file
+/// beside the database that holds what the database holds, or what anchors it.
+pub fn create_private(path: &Path) -> Result<File, AnchorError> {
+    private()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io(path))
+}
+
 impl Anchor {
     /// The key file's path for the database at `db`.
     pub fn key_path(db: &Path) -> PathBuf {
@@ -109,11 +119,7 @@ impl Anchor {
                     path: key_path.display().to_string(),
                     source: std::io::Error::other(e.to_string()),
                 })?;
-                let mut f = private()
-                    .write(true)
-                    .create_new(true)
-                    .open(&key_path)
-                    .map_err(io(&key_path))?;
+                let mut f = create_private(&key_path)?;
                 let text = Zeroizing::new(format!("{}\n", hex(&key[..])));
                 f.write_all(text.as_bytes())
                     .and_then(|()| f.sync_all())
@@ -192,11 +198,7 @@ impl Anchor {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(io(&self.head_path)(e)),
         };
-        let mut f = private()
-            .write(true)
-            .create_new(true)
-            .open(dest)
-            .map_err(io(dest))?;
+        let mut f = create_private(dest)?;
         f.write_all(&bytes)
             .and_then(|()| f.sync_all())
             .map_err(io(dest))

@@ -73,10 +73,6 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn store_path(config: &std::path::Path) -> Result<PathBuf, String> {
-    Ok(Config::load(config).map_err(|e| e.to_string())?.database)
-}
-
 fn open(config: &std::path::Path) -> Result<(Config, Store), String> {
     let config = Config::load(config).map_err(|e| e.to_string())?;
     let store =
@@ -266,8 +262,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let (_, store) = open(&config)?;
-            let anchor = kuvert_inbox::anchor::Anchor::key_path(&store_path(&config)?);
+            let (c, store) = open(&config)?;
+            let anchor = kuvert_inbox::anchor::Anchor::key_path(&c.database);
             match store.verify_audit().map_err(|e| e.to_string())? {
                 AuditCheck::Intact { records } => {
                     println!(

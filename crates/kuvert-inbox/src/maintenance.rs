@@ -53,12 +53,7 @@ pub fn backup_rotating(
         return Err("--keep must be at least 1".into());
     }
     if !dir.exists() {
-        let mut b = std::fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-        b.create(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        create_private_dir(dir, true)?;
     }
     let path = dir.join(backup_name(unix_ms));
     store
@@ -157,12 +152,19 @@ fn private_temp_dir() -> Result<PathBuf, String> {
     let mut raw = [0u8; 8];
     getrandom::fill(&mut raw).map_err(|e| e.to_string())?;
     let dir = std::env::temp_dir().join(format!("kuvert-drill-{}", kuvert_core::hex(&raw)));
+    create_private_dir(&dir, false)?;
+    Ok(dir)
+}
+
+/// Creates `dir` with mode 0700 (and its parents, if `parents`); a new folder only: without
+/// `parents`, an existing one is an error.
+fn create_private_dir(dir: &Path, parents: bool) -> Result<(), String> {
     let mut b = std::fs::DirBuilder::new();
+    b.recursive(parents);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(&dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
+    b.create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
 #[cfg(test)]

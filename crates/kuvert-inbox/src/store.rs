@@ -578,16 +578,7 @@ impl Store {
     /// Writes a consistent copy of the database to `dest` (SQLite's online backup), a new
     /// file of mode 0600: it holds the same as the database.
     pub fn backup(&self, dest: &Path) -> Result<(), StoreError> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(dest).map_err(|e| {
-            StoreError::Anchor(AnchorError::Io {
-                path: dest.display().to_string(),
-                source: e,
-            })
-        })?;
+        crate::anchor::create_private(dest)?;
         let conn = self.conn();
         let mut target = Connection::open(dest)?;
         let backup = rusqlite::backup::Backup::new(&conn, &mut target)?;

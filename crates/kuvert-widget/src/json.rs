@@ -7,11 +7,11 @@
 //! the form schema add more (commits 2d6277c and 5ef5524 took them out).
 //!
 //! Why not a parser of our own: the widget had one (about 200 lines); the browser's is already
-//! there, and dropping ours took 443 B brotli off the frame (commit b9b69b1: 48,710 -> 48,267 B). One thing changed with it: an
-//! object that gives a key twice was refused, and `JSON.parse` keeps the last. The inbox only
-//! ever serves what the core's deserializer accepted (which refuses a repeated key) serialized
-//! again, so it never sends one; and an inbox that sent what it liked could send any single
-//! value just as well, so refusing the repeat protected nothing.
+//! there, and dropping ours took 443 B brotli off the frame (commit b9b69b1: 48,710 -> 48,267 B).
+//! One thing changed with it: an object that gives a key twice was refused, and `JSON.parse` keeps
+//! the last. The inbox only ever serves what the core's deserializer accepted (which refuses a
+//! repeated key) serialized again, so it never sends one; and an inbox that sent what it liked
+//! could send any single value just as well, so refusing the repeat protected nothing.
 //!
 //! Numbers are integers only (nothing the inbox sends has a fraction), within ±2⁵³ where an
 //! `f64` holds them exactly. An [`Error`] says only "not the expected JSON"; the frame shows its

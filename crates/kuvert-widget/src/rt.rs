@@ -1,16 +1,16 @@
 //! The runtime the standard library would otherwise bring, for the shipped (`no_std`) build:
 //! a panic handler and the global allocator.
 //!
-//! Why `no_std`: std's panic machinery formats panic messages (with file paths and Unicode
-//! tables); the no_std build, with this allocator and a shorter glue, took the frame from 92.1 to
-//! 79.0 KB brotli (commit c1bcc72). Here a panic logs one
-//! generic line and traps. The tests build with the `std` feature, where std provides both.
+//! Why `no_std`: std's panic machinery formats panic messages (with file paths and Unicode tables);
+//! the no_std build, with this allocator and a shorter glue, took the frame from 92.1 to 79.0 KB
+//! brotli (commit c1bcc72). Here a panic logs one generic line and traps. The tests build with the
+//! `std` feature, where std provides both.
 //!
-//! The allocator is talc (its Wasm allocator: 1.7 KB brotli smaller than dlmalloc, commit 15acb64; dlmalloc is the one std
-//! uses on wasm32) behind a wrapper that wipes every block before it is freed, so no freed heap
-//! memory keeps what the customer typed: strings that grew and moved, the booking JSON as
-//! serde_json grows it, bodies of requests. Written by hand because no maintained crate wraps
-//! an allocator this way; it is the only `unsafe` in the widget.
+//! The allocator is talc (its Wasm allocator: 1.7 KB brotli smaller than dlmalloc, commit 15acb64;
+//! dlmalloc is the one std uses on wasm32) behind a wrapper that wipes every block before it is
+//! freed, so no freed heap memory keeps what the customer typed: strings that grew and moved, the
+//! booking JSON as serde_json grows it, bodies of requests. Written by hand because no maintained
+//! crate wraps an allocator this way; it is the only `unsafe` in the widget.
 
 #![allow(unsafe_code)]
 

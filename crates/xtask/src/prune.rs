@@ -7,10 +7,11 @@
 //!
 //! * **Formatting.** The widget's panic handler (kuvert-widget's `rt.rs`) logs a fixed line and
 //!   traps; it never formats the panic's message, and no other code of the widget formats text
-//!   (ARCHITECTURE: "no `core::fmt` on the widget's paths"). But every bounds check and
-//!   `assert!` in the dependencies builds a `fmt::Arguments` whose vtables point at `Display`
-//!   and `Debug` impls, so `core::fmt`'s padding, integer printing and `fmt::write` would ship although nothing can run them. Nightly's `-Zbuild-std`
-//!   with `panic=immediate-abort` removes them at the source; this project builds on stable.
+//!   (ARCHITECTURE: "no `core::fmt` on the widget's paths"). But every bounds check and `assert!`
+//!   in the dependencies builds a `fmt::Arguments` whose vtables point at `Display` and `Debug`
+//!   impls, so `core::fmt`'s padding, integer printing and `fmt::write` would ship although nothing
+//!   can run them. Nightly's `-Zbuild-std` with `panic=immediate-abort` removes them at the source;
+//!   this project builds on stable.
 //! * **js-sys's JSPI tasks.** js-sys exports `__wbg_jspi_task_poll` for JS Promise
 //!   Integration; wasm-bindgen deletes that export when nothing uses JSPI, but the task
 //!   waker's vtable stays in the table (commit bed9211 pruned it, with a Bech32 change: frame

@@ -315,12 +315,12 @@ fn post_link(wasm: &Path, glue: &Path, shorten: bool) -> Result<(), String> {
 }
 
 /// Renames the glue's imports (`__wbg_setAttribute_3fe74e09d53acb0b` and so on, about a hundred,
-/// each spelled in the .wasm and in the JS, with a hash that does not compress) to short names
-/// in both files (with the no_std build and the wiping allocator, commit c1bcc72 took the frame from
-/// 92.1 to 79.0 KB brotli). The module they come from, `./kuvert_widget_bg.js`, becomes
-/// `k` (once per import in the .wasm). By hand because binaryen's `--minify-imports` renames
-/// imports from `env` only. Each old name must appear exactly once in the JS, as the key of its
-/// import function, or the build stops.
+/// each spelled in the .wasm and in the JS, with a hash that does not compress) to short names in
+/// both files (with the no_std build and the wiping allocator, commit c1bcc72 took the frame from
+/// 92.1 to 79.0 KB brotli). The module they come from, `./kuvert_widget_bg.js`, becomes `k` (once
+/// per import in the .wasm). By hand because binaryen's `--minify-imports` renames imports from
+/// `env` only. Each old name must appear exactly once in the JS, as the key of its import function,
+/// or the build stops.
 fn shorten_imports(module: &mut walrus::Module, js: &mut String) -> Result<(), String> {
     // The module name, spelled once per import in the .wasm: `k`, in both files.
     const GLUE: &str = "./kuvert_widget_bg.js";

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use kuvert_api::{BookingAccepted, CancelRequest, FormConfig, Reference, ServiceId, Slot, Slots};
 use kuvert_core::envelope::MAX_ENVELOPE_BYTES;
+use kuvert_core::reference::is_reference;
 use kuvert_core::{CancelCode, Envelope};
 use serde::Deserialize;
 
@@ -106,10 +107,6 @@ pub(super) async fn get_slots(
         service,
         slots: free,
     }))
-}
-
-fn is_reference(s: &str) -> bool {
-    kuvert_core::reference::is_reference(s)
 }
 
 /// `POST /v1/bookings`: checks the envelope (shape, form, service, times, slot, age header)

@@ -6,16 +6,13 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kuvert_api::{StaffPage, StaffRecord};
+use kuvert_core::reference::is_reference;
 use serde::Deserialize;
 
 use super::extract::{ApiPath, ApiQuery, QueryHelp, StaffUser};
 use super::{ApiError, ApiResult, AppState, MAX_PAGE, blocking};
 use crate::config::Scope;
 use crate::store::AuditEntry;
-
-fn is_reference(s: &str) -> bool {
-    kuvert_core::reference::is_reference(s)
-}
 
 #[derive(Deserialize)]
 pub(super) struct ListQuery {
