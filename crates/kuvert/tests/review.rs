@@ -259,3 +259,53 @@ fn keygen_unprotected_refuses_standard_output() {
         text(&out.stderr)
     );
 }
+
+/// Finding 1 on a real terminal: `script` gives `kuvert open` a pseudo-terminal, so it picks
+/// its default for people, the table, as on a staff member's screen. The hostile booking goes
+/// to the failures (stderr, left out here so the progress bar stays off), and the screen gets
+/// no escape sequence.
+#[cfg(unix)]
+#[test]
+fn on_a_real_terminal_the_default_table_carries_no_escape_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bookings.jsonl");
+    let lines = [
+        record(
+            "AAAA-BBBB-CCCC",
+            sealed(&booking_of(valid_fields("Ann Berg", ""))),
+        ),
+        record(
+            "DDDD-EEEE-FFFF",
+            sealed(&booking_of(raw_fields(&[
+                ("name", INJECTION),
+                ("phone", "+46701234567"),
+            ]))),
+        ),
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let command = format!(
+        "{} open -i {} {} 2>/dev/null",
+        quote(env!("CARGO_BIN_EXE_kuvert")),
+        quote(DEMO_KEY),
+        quote(input.to_str().unwrap())
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .env("COLUMNS", "120")
+        .output()
+        .expect("script (util-linux, Debian's bsdutils) is installed");
+    // The terminal turns each line feed into CR LF.
+    let screen = text(&out.stdout).replace("\r\n", "\n");
+    assert_eq!(out.status.code(), Some(3), "{screen}");
+    assert!(
+        screen.starts_with("reference") && screen.contains("AAAA-BBBB-CCCC  cut"),
+        "the default on a terminal is the table:\n{screen}"
+    );
+    assert!(
+        screen.contains("Ann Berg") && !screen.contains("FAKE"),
+        "{screen}"
+    );
+    assert_text_only("the terminal", &screen);
+}
