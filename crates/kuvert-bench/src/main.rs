@@ -68,14 +68,18 @@ fn booking(form: &str, public: PublicFacts) -> Result<Booking, String> {
     serde_json::from_value(v).map_err(|e| e.to_string())
 }
 
-/// Seals `publics.len()` bookings in parallel (deterministic per index).
-fn seal_many(form: &str, publics: Vec<PublicFacts>) -> Result<Vec<Envelope>, String> {
+/// Seals `publics.len()` bookings in parallel, deterministic per `first_seed` + index.
+fn seal_many(
+    form: &str,
+    publics: Vec<PublicFacts>,
+    first_seed: u64,
+) -> Result<Vec<Envelope>, String> {
     let recipients = Recipient::parse_list(DEMO_PUBLIC).map_err(|e| e.to_string())?;
     publics
         .into_par_iter()
         .enumerate()
         .map(|(i, public)| {
-            let mut rng = ChaCha20Rng::seed_from_u64(i as u64);
+            let mut rng = ChaCha20Rng::seed_from_u64(first_seed.wrapping_add(i as u64));
             let code = CancelCode::generate(&mut rng).map_err(|e| e.to_string())?;
             let b = booking(form, public)?;
             kuvert_core::seal(&mut rng, &recipients, &b, &code).map_err(|e| e.to_string())
@@ -90,7 +94,7 @@ fn open(args: &[String]) -> Result<String, String> {
         start: "2027-03-01T09:00:00Z".into(),
         end: "2027-03-01T09:30:00Z".into(),
     };
-    let envelopes = seal_many("salon", vec![public; count])?;
+    let envelopes = seal_many("salon", vec![public; count], 0)?;
     let identities = kuvert_core::open::identities_from_bytes(DEMO_KEY.as_bytes(), || None)
         .map_err(|e| e.to_string())?;
     let rate = |threads: usize| -> Result<f64, String> {
@@ -179,7 +183,12 @@ fn load(args: &[String]) -> Result<String, String> {
             publics.len()
         ));
     }
-    let bodies: Vec<String> = seal_many(&form, publics)?
+    // Seeds of their own per run: a later run that books a slot an earlier one left room in
+    // would otherwise seal byte-identical envelopes, which the inbox answers as resends.
+    let first_seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let bodies: Vec<String> = seal_many(&form, publics, first_seed)?
         .iter()
         .map(Envelope::to_json)
         .collect();
@@ -246,6 +255,7 @@ fn purge(args: &[String]) -> Result<String, String> {
             start: "2027-03-01T09:00:00Z".into(),
             end: "2027-03-01T09:30:00Z".into(),
         }],
+        0,
     )?
     .remove(0)
     .to_json();
