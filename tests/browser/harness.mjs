@@ -6,6 +6,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,8 +38,18 @@ const HOURS = '{ mon = ["07:00-21:00"], tue = ["07:00-21:00"], wed = ["07:00-21:
  * `trustForwardedFor` and `cancelsPerHour` set those config keys (behind a proxy, in
  * https.test.mjs).
  */
-export async function startStack({ schema, trustForwardedFor = false, cancelsPerHour = 1000 } = {}) {
+export async function startStack({ schema, trustForwardedFor = false, cancelsPerHour = 1000, accounts } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kuvert-browser-'));
+  // Staff accounts need the inbox's origin before it starts (passkeys are bound to it): a
+  // port the OS picked, on `localhost`, which browsers treat as a secure context.
+  const port = accounts ? await freePort() : 0;
+  const accountsToml = accounts
+    ? `
+[accounts]
+public_url = ${JSON.stringify(accounts.publicUrl || `http://localhost:${port}`)}
+roles = ${JSON.stringify(accounts.roles || [])}
+`
+    : '';
   const pages = new Map();
   const hostHeaders = new Map();
   const host = createServer((req, res) => {
@@ -64,7 +75,7 @@ export async function startStack({ schema, trustForwardedFor = false, cancelsPer
   writeFileSync(join(dir, 'salon.json'), JSON.stringify(schema ? schema(salon) : salon));
   writeFileSync(join(dir, 'token'), token + '\n');
   writeFileSync(join(dir, 'inbox.toml'), `
-listen = "127.0.0.1:0"
+listen = "127.0.0.1:${port}"
 database = "inbox.sqlite3"
 time_zone = "Europe/Stockholm"
 allowed_origins = ["${hostOrigin}"]
@@ -72,6 +83,7 @@ static_dir = ${JSON.stringify(join(ROOT, 'www'))}
 default_retention_days = 30
 trust_forwarded_for = ${trustForwardedFor}
 
+${accountsToml}
 [rate_limits]
 bookings_per_minute = 1000
 cancel_attempts_per_hour = ${cancelsPerHour}
@@ -136,6 +148,16 @@ min_notice_minutes = 0
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port nothing listens on now (the OS picks it; the caller binds it right after). */
+export function freePort() {
+  return new Promise((ok) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
 }
 
 /**

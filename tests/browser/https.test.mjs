@@ -8,25 +8,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startStack, launch, staffOpen, showFullDay, ROOT } from './harness.mjs';
+import { startStack, launch, staffOpen, showFullDay, freePort, ROOT } from './harness.mjs';
 
 let stack;
 let browser;
 let caddy;
 let httpsOrigin;
-
-/** A port nothing listens on now (the OS picks it; Caddy binds it right after). */
-function freePort() {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
 before(async () => {
   stack = await startStack({ trustForwardedFor: true, cancelsPerHour: 3 });

@@ -91,8 +91,28 @@ codes! {
     BadBase64 = "bad_base64",
     /// `sealed` is not a well-formed age v1 file for 1–8 X25519 recipients.
     MalformedAge = "malformed_age",
-    /// Too many requests of this kind from this address.
+    /// Too many requests of this kind from this address (or for this person).
     RateLimited = "rate_limited",
+    /// A state-changing staff request whose `Origin` is not the inbox's own.
+    WrongOrigin = "wrong_origin",
+    /// No such enrolment link (or its person was removed).
+    InviteUnknown = "invite_unknown",
+    /// The enrolment link expired; ask for a new one.
+    InviteExpired = "invite_expired",
+    /// The enrolment link was used already.
+    InviteUsed = "invite_used",
+    /// The passkey was not accepted, or no such person can sign in.
+    SignInFailed = "sign_in_failed",
+    /// No such ceremony: it expired, was finished already (a replay), or is another kind.
+    CeremonyExpired = "ceremony_expired",
+    /// Not a role of this inbox.
+    UnknownRole = "unknown_role",
+    /// A person with this name exists already.
+    NameTaken = "name_taken",
+    /// The person has not set a personal key yet (they sign in once first).
+    NoKey = "no_key",
+    /// A field of a staff request is not valid (the message says which and how).
+    InvalidRequest = "invalid_request",
     /// Something failed inside; nothing was changed.
     Internal = "internal",
 }

@@ -17,6 +17,7 @@
 
 extern crate alloc;
 
+pub mod accounts;
 pub mod error;
 pub mod ids;
 pub mod routes;

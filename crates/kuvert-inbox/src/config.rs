@@ -32,7 +32,38 @@ struct RawConfig {
     rate_limits: RawLimits,
     #[serde(default)]
     staff: Vec<RawStaff>,
+    #[serde(default)]
+    accounts: Option<RawAccounts>,
     forms: Vec<RawForm>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccounts {
+    public_url: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default = "default_idle_minutes")]
+    session_idle_minutes: u32,
+    #[serde(default = "default_session_hours")]
+    session_max_hours: u32,
+    #[serde(default = "default_invite_hours")]
+    invite_hours: u32,
+    #[serde(default = "default_person_failures")]
+    failures_per_person_per_minute: u32,
+}
+
+fn default_idle_minutes() -> u32 {
+    15
+}
+fn default_session_hours() -> u32 {
+    12
+}
+fn default_invite_hours() -> u32 {
+    24
+}
+fn default_person_failures() -> u32 {
+    5
 }
 
 fn default_purge_interval() -> u64 {
@@ -143,10 +174,59 @@ pub struct Config {
     pub cancel_attempts_per_hour: u32,
     /// Failed staff authentications per client address per minute before answering 429.
     pub staff_auth_failures_per_minute: u32,
-    /// Staff who may use the staff API.
+    /// Staff who may use the staff API with a token from this file.
     pub staff: Vec<Staff>,
+    /// Staff accounts with passkeys (`[accounts]`); `None` turns them off.
+    pub accounts: Option<Accounts>,
     /// Forms by id.
     pub forms: BTreeMap<String, Form>,
+}
+
+/// Most roles besides `owner`.
+pub const MAX_ROLES: usize = 8;
+
+/// Staff accounts: where staff browsers reach the inbox, the roles, and how long sessions and
+/// invites live.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    /// The inbox's origin as staff browsers see it (`https://inbox.example`). Passkeys are
+    /// bound to its host, and state-changing staff requests must come from it (`Origin`).
+    pub origin: String,
+    /// The WebAuthn relying party id: the origin's host.
+    pub rp_id: String,
+    /// Roles people can hold besides `owner` (the forms' audiences).
+    pub roles: BTreeSet<String>,
+    /// Session lifetimes.
+    pub session: crate::people::SessionLimits,
+    /// Seconds an invite stays valid.
+    pub invite_secs: i64,
+    /// Failed sign-ins per person per minute before answering 429.
+    pub failures_per_person_per_minute: u32,
+}
+
+impl Accounts {
+    /// Whether the session cookie gets `Secure`: always, except for a plain-HTTP loopback
+    /// origin (the demo), where browsers would drop it.
+    pub fn secure_cookie(&self) -> bool {
+        self.origin.starts_with("https://")
+    }
+}
+
+/// Whether `id` can name a role: 1 to 32 of `a-z`, `0-9` and `-`, starting with a letter.
+pub fn is_role_id(id: &str) -> bool {
+    (1..=32).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn origin_host(origin: &str) -> &str {
+    let rest = origin.split_once("://").map_or(origin, |(_, r)| r);
+    match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => rest.rsplit_once(':').map_or(rest, |(h, _)| h),
+    }
 }
 
 /// One staff member's API token, stored as its SHA-256.
@@ -170,6 +250,8 @@ pub enum Scope {
     Erase,
     /// Read `/metrics` (booking volume and timing).
     Metrics,
+    /// Manage people and grants (owners only; `kuvert grant` uses it).
+    Manage,
 }
 
 impl Scope {
@@ -179,7 +261,18 @@ impl Scope {
             "read" => Some(Scope::Read),
             "erase" => Some(Scope::Erase),
             "metrics" => Some(Scope::Metrics),
+            "manage" => Some(Scope::Manage),
             _ => None,
+        }
+    }
+
+    /// Its name in the config, the CLI and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Erase => "erase",
+            Scope::Metrics => "metrics",
+            Scope::Manage => "manage",
         }
     }
 }
@@ -403,6 +496,11 @@ impl Config {
             let mut scopes = BTreeSet::new();
             for (j, name) in s.scopes.iter().enumerate() {
                 match Scope::parse(name) {
+                    Some(Scope::Manage) => problem(
+                        &format!("staff[{i}].scopes[{j}]"),
+                        "`manage` is for owners' account tokens only".into(),
+                        "make one with `kuvert-inbox staff token NAME --scope manage`",
+                    ),
                     Some(scope) => {
                         scopes.insert(scope);
                     }
@@ -426,6 +524,86 @@ impl Config {
                 ),
             }
         }
+
+        let accounts = raw.accounts.as_ref().map(|a| {
+            let host = origin_host(&a.public_url).to_owned();
+            let loopback = host == "localhost" || host.ends_with(".localhost");
+            if !is_origin(&a.public_url) {
+                problem(
+                    "accounts.public_url",
+                    format!("`{}` is not an origin", a.public_url),
+                    "give the scheme and host staff browsers use, e.g. https://inbox.example.org",
+                );
+            } else if !a.public_url.starts_with("https://") && !loopback {
+                problem(
+                    "accounts.public_url",
+                    "passkeys need HTTPS except on localhost".into(),
+                    "put the inbox behind Caddy (deploy/Caddyfile) and use its https:// address",
+                );
+            } else if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+                problem(
+                    "accounts.public_url",
+                    "passkeys are bound to a host name, not an IP address".into(),
+                    "use a DNS name, or http://localhost:PORT on this machine",
+                );
+            }
+            let mut roles = BTreeSet::new();
+            for (j, r) in a.roles.iter().enumerate() {
+                if !is_role_id(r) || r == crate::people::OWNER {
+                    problem(
+                        &format!("accounts.roles[{j}]"),
+                        format!("`{r}` is not a role id"),
+                        "use 1-32 of a-z, 0-9 and -, starting with a letter (owner is built in)",
+                    );
+                } else if !roles.insert(r.clone()) {
+                    problem(
+                        &format!("accounts.roles[{j}]"),
+                        format!("`{r}` is listed twice"),
+                        "list each role once",
+                    );
+                }
+            }
+            if roles.len() > MAX_ROLES {
+                problem(
+                    "accounts.roles",
+                    format!("{} roles", roles.len()),
+                    "declare at most 8 (the forms' audiences)",
+                );
+            }
+            for (key, v, max) in [
+                (
+                    "accounts.session_idle_minutes",
+                    a.session_idle_minutes,
+                    24 * 60,
+                ),
+                ("accounts.session_max_hours", a.session_max_hours, 24 * 7),
+                ("accounts.invite_hours", a.invite_hours, 24 * 14),
+                (
+                    "accounts.failures_per_person_per_minute",
+                    a.failures_per_person_per_minute,
+                    1000,
+                ),
+            ] {
+                if v == 0 || v > max {
+                    problem(
+                        key,
+                        format!("{v} is out of range"),
+                        &format!("use 1 to {max}"),
+                    );
+                }
+            }
+            Accounts {
+                origin: a.public_url.clone(),
+                rp_id: host,
+                roles,
+                session: crate::people::SessionLimits {
+                    idle: i64::from(a.session_idle_minutes) * 60,
+                    max: i64::from(a.session_max_hours) * 3600,
+                },
+                invite_secs: i64::from(a.invite_hours) * 3600,
+                failures_per_person_per_minute: a.failures_per_person_per_minute,
+            }
+        });
 
         let mut forms = BTreeMap::new();
         if raw.forms.is_empty() {
@@ -639,6 +817,7 @@ impl Config {
             cancel_attempts_per_hour: raw.rate_limits.cancel_attempts_per_hour,
             staff_auth_failures_per_minute: raw.rate_limits.staff_auth_failures_per_minute,
             staff,
+            accounts,
             forms,
         })
     }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod limit;
 pub mod maintenance;
 pub mod metrics;
+pub mod people;
 pub mod store;
 
 use std::sync::Arc;

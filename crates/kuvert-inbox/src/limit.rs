@@ -99,6 +99,11 @@ impl Limiter {
 /// Length of a failed-authentication window, seconds.
 pub const WINDOW_SECS: i64 = 60;
 
+/// Seconds until the failure window of `now` ends (for `Retry-After`).
+pub fn retry_after(now: i64) -> i64 {
+    WINDOW_SECS - now.rem_euclid(WINDOW_SECS)
+}
+
 /// Failed staff authentications per address in fixed one-minute windows: the lockout (an
 /// address past the limit is refused before its token is even looked at) and the audit log's
 /// aggregate (one row per address and window, not one per failure, so failures cannot flood
@@ -106,58 +111,94 @@ pub const WINDOW_SECS: i64 = 60;
 ///
 /// By hand rather than governor: a lockout must be asked "is this address blocked?" without
 /// spending a cell, which governor's limiters cannot answer, and the audit needs the counts.
-pub struct AuthFailures {
+///
+/// Keyed by client address ([`key`]), or by the person a sign-in names ([`Person`]), so
+/// guessing at one person from many addresses is limited too.
+pub struct AuthFailures<K = IpAddr> {
     limit: u32,
     max_tracked: usize,
-    state: Mutex<Window>,
+    state: Mutex<Window<K>>,
 }
 
-#[derive(Default)]
-struct Window {
+struct Window<K> {
     start: i64,
-    counts: HashMap<IpAddr, u32>,
+    counts: HashMap<K, u32>,
 }
 
-/// One address's failures in one window, for the audit log.
+/// What failed authentications are counted under.
+pub trait FailKey: Clone + Eq + std::hash::Hash + Ord {
+    /// The key this one is limited under (an IPv6 address's /64).
+    fn limited(self) -> Self;
+    /// How the audit log writes it.
+    fn describe(&self) -> String;
+}
+
+impl FailKey for IpAddr {
+    fn limited(self) -> Self {
+        key(self)
+    }
+    fn describe(&self) -> String {
+        describe(*self)
+    }
+}
+
+/// A person's name, as a sign-in gave it (whether or not such a person exists, so a refusal
+/// says nothing about who does).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Person(pub String);
+
+impl FailKey for Person {
+    fn limited(self) -> Self {
+        self
+    }
+    fn describe(&self) -> String {
+        format!("person={}", self.0)
+    }
+}
+
+/// One key's failures in one window, for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Aggregate {
+pub struct Aggregate<K = IpAddr> {
     /// Start of the window, UTC seconds.
     pub window_start: i64,
-    /// The limited key ([`describe`] it for people).
-    pub key: IpAddr,
+    /// The limited key ([`FailKey::describe`] it for people).
+    pub key: K,
     /// Failed or refused attempts in the window.
     pub count: u32,
 }
 
-impl AuthFailures {
-    /// At most `limit` failures per address per minute.
-    pub fn new(limit: u32) -> AuthFailures {
+impl<K: FailKey> AuthFailures<K> {
+    /// At most `limit` failures per key per minute.
+    pub fn new(limit: u32) -> AuthFailures<K> {
         AuthFailures {
             limit: limit.max(1),
             max_tracked: MAX_TRACKED,
-            state: Mutex::new(Window::default()),
+            state: Mutex::new(Window {
+                start: 0,
+                counts: HashMap::new(),
+            }),
         }
     }
 
-    /// The same, tracking at most `n` addresses per window (tests).
-    pub fn with_max_tracked(mut self, n: usize) -> AuthFailures {
+    /// The same, tracking at most `n` keys per window (tests).
+    pub fn with_max_tracked(mut self, n: usize) -> AuthFailures<K> {
         self.max_tracked = n;
         self
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window<K>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Moves to the window of `now`, returning the finished window's counts.
-    fn roll(w: &mut Window, now: i64) -> Vec<Aggregate> {
+    fn roll(w: &mut Window<K>, now: i64) -> Vec<Aggregate<K>> {
         let start = now - now.rem_euclid(WINDOW_SECS);
         if start == w.start {
             return Vec::new();
         }
         let old = std::mem::take(&mut w.counts);
         let old_start = std::mem::replace(&mut w.start, start);
-        let mut out: Vec<Aggregate> = old
+        let mut out: Vec<Aggregate<K>> = old
             .into_iter()
             .map(|(key, count)| Aggregate {
                 window_start: old_start,
@@ -165,16 +206,16 @@ impl AuthFailures {
                 count,
             })
             .collect();
-        out.sort_by_key(|a| a.key);
+        out.sort_by(|a, b| a.key.cmp(&b.key));
         out
     }
 
-    /// Whether `ip` is locked out now. A full table (a flood from more addresses than it
-    /// tracks) locks out addresses it does not know yet.
-    pub fn blocked(&self, ip: IpAddr, now: i64) -> (bool, Vec<Aggregate>) {
+    /// Whether `key` is locked out now. A full table (a flood from more keys than it
+    /// tracks) locks out keys it does not know yet.
+    pub fn blocked(&self, key: K, now: i64) -> (bool, Vec<Aggregate<K>>) {
         let mut w = self.lock();
         let finished = Self::roll(&mut w, now);
-        let key = key(ip);
+        let key = key.limited();
         let blocked = match w.counts.get(&key) {
             Some(n) => *n >= self.limit,
             None => w.counts.len() >= self.max_tracked,
@@ -182,11 +223,11 @@ impl AuthFailures {
         (blocked, finished)
     }
 
-    /// Counts one failed (or refused) attempt from `ip`. Returns finished windows to audit.
-    pub fn record(&self, ip: IpAddr, now: i64) -> Vec<Aggregate> {
+    /// Counts one failed (or refused) attempt under `key`. Returns finished windows to audit.
+    pub fn record(&self, key: K, now: i64) -> Vec<Aggregate<K>> {
         let mut w = self.lock();
         let finished = Self::roll(&mut w, now);
-        let key = key(ip);
+        let key = key.limited();
         if w.counts.len() < self.max_tracked || w.counts.contains_key(&key) {
             let n = w.counts.entry(key).or_insert(0);
             *n = n.saturating_add(1);
@@ -194,13 +235,8 @@ impl AuthFailures {
         finished
     }
 
-    /// Seconds until the window of `now` ends (for `Retry-After`).
-    pub fn retry_after(now: i64) -> i64 {
-        WINDOW_SECS - now.rem_euclid(WINDOW_SECS)
-    }
-
     /// Finished windows as of `now` (a periodic flush, and at shutdown with `now` far ahead).
-    pub fn flush(&self, now: i64) -> Vec<Aggregate> {
+    pub fn flush(&self, now: i64) -> Vec<Aggregate<K>> {
         Self::roll(&mut self.lock(), now)
     }
 }
@@ -244,7 +280,7 @@ mod tests {
 
     #[test]
     fn auth_failures_lock_out_and_aggregate_per_window() {
-        let f = AuthFailures::new(3);
+        let f: AuthFailures = AuthFailures::new(3);
         let t0 = 1_800_000_000 - 1_800_000_000 % WINDOW_SECS;
         for i in 0..3 {
             assert!(!f.blocked(ip("192.0.2.1"), t0 + i).0);
@@ -274,12 +310,12 @@ mod tests {
             !f.blocked(ip("192.0.2.1"), t0 + WINDOW_SECS).0,
             "a new window starts clean"
         );
-        assert_eq!(AuthFailures::retry_after(t0 + 15), 45);
+        assert_eq!(retry_after(t0 + 15), 45);
     }
 
     #[test]
     fn auth_failure_table_is_bounded() {
-        let f = AuthFailures::new(3).with_max_tracked(10);
+        let f: AuthFailures = AuthFailures::new(3).with_max_tracked(10);
         for i in 0..100u32 {
             let _ = f.record(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)), 0);
         }

@@ -2,6 +2,8 @@
 
 #![forbid(unsafe_code)]
 
+mod staff_cmd;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -54,6 +56,14 @@ enum Command {
     },
     /// Erase bookings past their retention now.
     Purge,
+    /// Staff accounts: add the owner, invite, remove, list, make tokens.
+    Staff {
+        /// Act as if at this Unix time (tests: an invite made a day ago has expired).
+        #[arg(long, hide = true)]
+        at: Option<i64>,
+        #[command(subcommand)]
+        command: staff_cmd::StaffCommand,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -258,6 +268,10 @@ fn run(cli: Cli) -> Result<(), String> {
             let n = store.purge(unix_now()).map_err(|e| e.to_string())?;
             println!("erased {n} booking(s) past retention");
             Ok(())
+        }
+        Command::Staff { at, command } => {
+            let (c, store) = open(&config)?;
+            staff_cmd::run(&c, &store, command, at.unwrap_or_else(unix_now))
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -48,6 +48,9 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
     // 2: finding a resent envelope (`reserve`'s repeat check) by its cancel hash.
     "CREATE INDEX bookings_cancel ON bookings(cancel_sha256);",
+    // 3: staff accounts (`crate::people`). Secrets (invites, sessions, tokens) are stored as
+    // SHA-256 only; keys are public keys and opaque sealed or wrapped age files.
+    crate::people::MIGRATION,
 ];
 
 /// The chain's starting point.
@@ -66,6 +69,9 @@ pub enum StoreError {
     /// An anchor file (audit key, head, erasure log) failed.
     #[error("{0}")]
     Anchor(#[from] AnchorError),
+    /// The system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random,
     /// The database was written by a newer inbox.
     #[error(
         "the database has schema version {found}; this inbox knows up to {known}. Upgrade the inbox."
@@ -251,7 +257,7 @@ impl Store {
         Ok(self.conn().busy_timeout(timeout)?)
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back), so a poisoned lock is safe to keep using.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())

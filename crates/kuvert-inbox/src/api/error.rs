@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kuvert_api::{ErrorBody, ErrorCode, ErrorDetail};
 
+use crate::people::InviteRefused;
 use crate::store::StoreError;
 
 /// Why a request failed. Each variant has its status and its stable [`ErrorCode`]; the
@@ -59,6 +60,22 @@ pub enum ApiError {
         /// Seconds until a retry can succeed.
         retry_after: Option<i64>,
     },
+    /// 403: a state-changing staff request from another origin.
+    WrongOrigin,
+    /// 404 unknown, 410 expired or used: the enrolment link cannot be used.
+    Invite(InviteRefused),
+    /// 401: the passkey was not accepted, or no such person can sign in.
+    SignInFailed,
+    /// 400: no such ceremony (expired, finished already, or of another kind).
+    CeremonyExpired,
+    /// 422: not a role of this inbox.
+    UnknownRole,
+    /// 409: the name is taken.
+    NameTaken,
+    /// 409: the person has no personal key yet.
+    NoKey,
+    /// 400: a field of a staff request is not valid (what and how to fix it).
+    Invalid(&'static str),
     /// 500: a blocking database task did not finish (it panicked or was cancelled).
     TaskFailed,
     /// 500: something else failed inside (logged); nothing was changed.
@@ -89,6 +106,13 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Envelope(_) | ApiError::NotASlot => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::WrongOrigin => StatusCode::FORBIDDEN,
+            ApiError::Invite(InviteRefused::Unknown) => StatusCode::NOT_FOUND,
+            ApiError::Invite(_) => StatusCode::GONE,
+            ApiError::SignInFailed => StatusCode::UNAUTHORIZED,
+            ApiError::CeremonyExpired | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnknownRole => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NameTaken | ApiError::NoKey => StatusCode::CONFLICT,
             ApiError::TaskFailed | ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -111,6 +135,16 @@ impl ApiError {
             ApiError::Envelope(e) => ErrorCode::for_envelope(e),
             ApiError::NotASlot => ErrorCode::NotASlot,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::WrongOrigin => ErrorCode::WrongOrigin,
+            ApiError::Invite(InviteRefused::Unknown) => ErrorCode::InviteUnknown,
+            ApiError::Invite(InviteRefused::Expired) => ErrorCode::InviteExpired,
+            ApiError::Invite(InviteRefused::Used) => ErrorCode::InviteUsed,
+            ApiError::SignInFailed => ErrorCode::SignInFailed,
+            ApiError::CeremonyExpired => ErrorCode::CeremonyExpired,
+            ApiError::UnknownRole => ErrorCode::UnknownRole,
+            ApiError::NameTaken => ErrorCode::NameTaken,
+            ApiError::NoKey => ErrorCode::NoKey,
+            ApiError::Invalid(_) => ErrorCode::InvalidRequest,
             ApiError::TaskFailed | ApiError::Internal => ErrorCode::Internal,
         }
     }
@@ -124,9 +158,35 @@ impl ApiError {
             ApiError::Envelope(e) => Cow::Owned(e.to_string()),
             ApiError::MalformedRequest => "send {\"code\": \"ABCD-EFGH-JKMN-PQRS\"}".into(),
             ApiError::BodyUnreadable => "the request body could not be read; send it again".into(),
-            ApiError::BadQuery(what) | ApiError::NotFound(what) => (*what).into(),
+            ApiError::BadQuery(what) | ApiError::NotFound(what) | ApiError::Invalid(what) => {
+                (*what).into()
+            }
+            ApiError::WrongOrigin => {
+                "staff requests that change something must come from the inbox's own pages".into()
+            }
+            ApiError::Invite(InviteRefused::Unknown) => {
+                "this enrolment link is not valid; ask the owner for a new one".into()
+            }
+            ApiError::Invite(InviteRefused::Expired) => {
+                "this enrolment link has expired; ask the owner for a new one".into()
+            }
+            ApiError::Invite(InviteRefused::Used) => {
+                "this enrolment link was used already; sign in, or ask the owner for a new one"
+                    .into()
+            }
+            ApiError::SignInFailed => {
+                "sign-in failed: check the name, and use a passkey registered for it".into()
+            }
+            ApiError::CeremonyExpired => {
+                "this sign-in step expired or was already used; start again".into()
+            }
+            ApiError::UnknownRole => "not a role of this inbox (see [accounts] roles)".into(),
+            ApiError::NameTaken => "someone has this name already; choose another".into(),
+            ApiError::NoKey => {
+                "this person has no personal key yet; they must sign in once first".into()
+            }
             ApiError::Unauthorized => {
-                "a valid staff token is required (Authorization: Bearer …)".into()
+                "sign in, or send a valid staff token (Authorization: Bearer …)".into()
             }
             ApiError::InsufficientScope => {
                 "this staff token may not do this; ask for a token with the needed scope".into()
@@ -191,6 +251,16 @@ impl ApiError {
                 message: "",
                 retry_after: None,
             },
+            ApiError::WrongOrigin,
+            ApiError::Invite(InviteRefused::Unknown),
+            ApiError::Invite(InviteRefused::Expired),
+            ApiError::Invite(InviteRefused::Used),
+            ApiError::SignInFailed,
+            ApiError::CeremonyExpired,
+            ApiError::UnknownRole,
+            ApiError::NameTaken,
+            ApiError::NoKey,
+            ApiError::Invalid(""),
             ApiError::TaskFailed,
             ApiError::Internal,
         ];
@@ -213,6 +283,14 @@ impl ApiError {
                 | ApiError::Envelope(_)
                 | ApiError::NotASlot
                 | ApiError::RateLimited { .. }
+                | ApiError::WrongOrigin
+                | ApiError::Invite(_)
+                | ApiError::SignInFailed
+                | ApiError::CeremonyExpired
+                | ApiError::UnknownRole
+                | ApiError::NameTaken
+                | ApiError::NoKey
+                | ApiError::Invalid(_)
                 | ApiError::TaskFailed
                 | ApiError::Internal => {}
             }
@@ -244,7 +322,7 @@ impl IntoResponse for ApiError {
         let mut r = (self.status(), Json(body)).into_response();
         // For the layers that count outcomes by code (see `count_booking_outcome`).
         r.extensions_mut().insert(self.code());
-        if self.status() == StatusCode::UNAUTHORIZED {
+        if matches!(self, ApiError::Unauthorized) {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -7,14 +7,16 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::{HeaderMap, header, request::Parts};
+use axum::http::{HeaderMap, Method, header, request::Parts};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{ApiError, AppState, audit_aggregates};
+use super::passkeys::{require_origin, session_cookie};
+use super::{ApiError, AppState, audit_aggregates, blocking};
 use crate::config::Scope;
-use crate::limit::{AuthFailures, Limiter};
+use crate::limit::Limiter;
+use crate::people::{Person, hash_secret};
 
 /// The client's address: the TCP peer, or the last `X-Forwarded-For` hop when the config says
 /// a trusted proxy sits in front.
@@ -49,12 +51,17 @@ fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     last.parse().ok()
 }
 
-/// A staff member, authenticated by bearer token: their name (for the audit log) and what
-/// their token may do.
+/// A staff member: signed in with a passkey (the session cookie), or using a token (one of
+/// their account's, or one from the config's `[[staff]]`). Their name is the audit log's
+/// actor.
 pub struct StaffUser {
     /// Who, for the audit log.
     pub name: String,
     scopes: std::collections::BTreeSet<Scope>,
+    /// Their account, unless the token came from the config.
+    pub person: Option<Person>,
+    /// The session's hash, when signed in with a passkey.
+    pub session: Option<[u8; 32]>,
 }
 
 impl StaffUser {
@@ -66,6 +73,11 @@ impl StaffUser {
             Err(ApiError::InsufficientScope)
         }
     }
+
+    /// Their account, for the routes about oneself (config tokens have none: 403).
+    pub(crate) fn account(&self) -> Result<&Person, ApiError> {
+        self.person.as_ref().ok_or(ApiError::InsufficientScope)
+    }
 }
 
 impl FromRequestParts<AppState> for StaffUser {
@@ -76,46 +88,98 @@ impl FromRequestParts<AppState> for StaffUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
-        let now = state.inner().clock.now();
-        let (blocked, finished) = state.inner().auth_failures.blocked(ip, now);
+        let inner = state.inner();
+        let now = inner.clock.now();
+        let (blocked, finished) = inner.auth_failures.blocked(ip, now);
         audit_aggregates(state, finished).await?;
         if blocked {
             // Counted too, so the aggregate shows how hard the address kept trying.
-            let finished = state.inner().auth_failures.record(ip, now);
+            let finished = inner.auth_failures.record(ip, now);
             audit_aggregates(state, finished).await?;
             return Err(ApiError::rate_limited(
                 "too many failed staff sign-ins from this address; try again later",
-                AuthFailures::retry_after(now),
+                crate::limit::retry_after(now),
             ));
         }
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        if let Some(token) = token {
-            let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-            // Compare against every staff hash in constant time, without stopping early.
-            let mut found = None;
-            for s in &state.inner().config.staff {
-                if bool::from(s.token_sha256.ct_eq(&hash)) {
-                    found = Some(s);
-                }
-            }
-            if let Some(s) = found {
-                return Ok(StaffUser {
-                    name: s.name.clone(),
-                    scopes: s.scopes.clone(),
-                });
-            }
+        let presented = session_cookie(&parts.headers).is_some()
+            || parts.headers.contains_key(header::AUTHORIZATION);
+        if let Some(user) = authenticate(parts, state, now).await? {
+            return Ok(user);
+        }
+        if !presented {
+            // Nothing to guess with (a staff page asking whether anyone is signed in).
+            return Err(ApiError::Unauthorized);
         }
         // Not one audit row per failure (that would let anyone flood the log): the failure is
         // counted, and the count per address is audited when its window ends.
-        let finished = state.inner().auth_failures.record(ip, now);
+        let finished = inner.auth_failures.record(ip, now);
         audit_aggregates(state, finished).await?;
         Err(ApiError::Unauthorized)
     }
+}
+
+/// The staff member a request's session cookie or bearer token names, if it names one.
+async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    now: i64,
+) -> Result<Option<StaffUser>, ApiError> {
+    let inner = state.inner();
+    if let Some(accounts) = &inner.config.accounts
+        && let Some(secret) = session_cookie(&parts.headers)
+    {
+        let hash = hash_secret(&secret);
+        let s = state.clone();
+        let limits = accounts.session;
+        let person = blocking(move || s.inner().store.session(&hash, now, limits)).await?;
+        let Some(person) = person else {
+            return Ok(None);
+        };
+        // A cookie rides along on any request the browser makes to this origin, so a change
+        // must prove it came from the inbox's own pages.
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            require_origin(&parts.headers, accounts)?;
+        }
+        return Ok(Some(StaffUser {
+            name: person.name.clone(),
+            scopes: person.session_scopes(),
+            person: Some(person),
+            session: Some(hash),
+        }));
+    }
+    let Some(token) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return Ok(None);
+    };
+    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    // Compare against every config hash in constant time, without stopping early.
+    let mut found = None;
+    for s in &inner.config.staff {
+        if bool::from(s.token_sha256.ct_eq(&hash)) {
+            found = Some(s);
+        }
+    }
+    if let Some(s) = found {
+        return Ok(Some(StaffUser {
+            name: s.name.clone(),
+            scopes: s.scopes.clone(),
+            person: None,
+            session: None,
+        }));
+    }
+    let s = state.clone();
+    let account = blocking(move || s.inner().store.token(&hash, now)).await?;
+    Ok(account.map(|(person, scopes)| StaffUser {
+        name: person.name.clone(),
+        scopes,
+        person: Some(person),
+        session: None,
+    }))
 }
 
 /// A query string of `T`; a missing or mistyped parameter is [`ApiError::BadQuery`] with the

@@ -8,8 +8,12 @@
 //! - here: the state, and the router with its layers (tower-http: trace, headers, CORS, body
 //!   limits).
 
+mod accounts;
+mod desk;
+pub mod directory;
 mod error;
 mod extract;
+pub mod passkeys;
 mod public;
 mod staff;
 
@@ -22,7 +26,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use kuvert_api::{ErrorCode, routes};
 use kuvert_core::envelope::MAX_ENVELOPE_BYTES;
 use tower::ServiceBuilder;
@@ -35,7 +39,7 @@ pub use error::{ApiError, ApiResult};
 pub use extract::{ApiPath, ApiQuery, ClientIp, JsonBody, QueryHelp, StaffUser};
 
 use crate::config::{Config, Scope};
-use crate::limit::{Aggregate, AuthFailures, Limiter};
+use crate::limit::{Aggregate, AuthFailures, FailKey, Limiter, Person};
 use crate::metrics::Metrics;
 use crate::store::{AuditEntry, Store, StoreError, rfc3339};
 use crate::{Clock, SystemClock};
@@ -62,6 +66,9 @@ pub struct Inner {
     booking_limit: Limiter,
     cancel_limit: Limiter,
     auth_failures: AuthFailures,
+    person_failures: AuthFailures<Person>,
+    /// The passkey relying party, when `[accounts]` is configured.
+    pub passkeys: Option<passkeys::Passkeys>,
 }
 
 impl AppState {
@@ -72,10 +79,23 @@ impl AppState {
 
     /// State with a given clock (tests).
     pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
+        // The config check made the origin and host valid, which is all webauthn-rs needs.
+        let passkeys = config.accounts.as_ref().and_then(|a| {
+            passkeys::Passkeys::new(a)
+                .inspect_err(|e| tracing::error!(error = %e, "passkeys are off"))
+                .ok()
+        });
         AppState(Arc::new(Inner {
+            passkeys,
             booking_limit: Limiter::per_minute(config.bookings_per_minute),
             cancel_limit: Limiter::per_hour(config.cancel_attempts_per_hour),
             auth_failures: AuthFailures::new(config.staff_auth_failures_per_minute),
+            person_failures: AuthFailures::new(
+                config
+                    .accounts
+                    .as_ref()
+                    .map_or(1, |a| a.failures_per_person_per_minute),
+            ),
             config,
             store,
             clock,
@@ -108,15 +128,17 @@ impl AppState {
     /// shutdown; a denial in a new window does it too.
     pub async fn flush_auth_failures(&self, now: i64) -> Result<(), ApiError> {
         let finished = self.0.auth_failures.flush(now);
+        audit_aggregates(self, finished).await?;
+        let finished = self.0.person_failures.flush(now);
         audit_aggregates(self, finished).await
     }
 }
 
 /// Audits failed-authentication aggregates: `anonymous auth <address> denied`, with the window
 /// and count in the target (`192.0.2.7 window=2027-03-01T09:00:00Z+60s count=12`).
-pub(crate) async fn audit_aggregates(
+pub(crate) async fn audit_aggregates<K: FailKey + Send + 'static>(
     state: &AppState,
-    finished: Vec<Aggregate>,
+    finished: Vec<Aggregate<K>>,
 ) -> Result<(), ApiError> {
     if finished.is_empty() {
         return Ok(());
@@ -127,7 +149,7 @@ pub(crate) async fn audit_aggregates(
         for a in &finished {
             let target = format!(
                 "{} window={}+{}s count={}",
-                crate::limit::describe(a.key),
+                a.key.describe(),
                 rfc3339(a.window_start),
                 crate::limit::WINDOW_SECS,
                 a.count
@@ -196,9 +218,40 @@ pub fn app(state: AppState) -> Router {
             get(staff::staff_get).delete(staff::staff_delete),
         )
         .route(routes::STAFF_EXPORT, get(staff::staff_export));
+    let limit = || DefaultBodyLimit::max(accounts::BODY_LIMIT);
+    let people = Router::new()
+        .route(routes::ENROL_START, post(accounts::enrol_start))
+        .route(routes::ENROL_FINISH, post(accounts::enrol_finish))
+        .route(routes::SIGNIN_START, post(accounts::signin_start))
+        .route(routes::SIGNIN_FINISH, post(accounts::signin_finish))
+        .route(routes::SIGNOUT, post(accounts::signout))
+        .route(routes::ME, get(accounts::me))
+        .route(
+            routes::MY_KEY,
+            get(directory::get_key).put(directory::put_key),
+        )
+        .route(routes::MY_GRANTS, get(directory::my_grants))
+        .route(routes::MY_PASSKEYS_START, post(accounts::passkey_add_start))
+        .route(
+            routes::MY_PASSKEYS_FINISH,
+            post(accounts::passkey_add_finish),
+        )
+        .route(routes::MY_PASSKEY, delete(accounts::passkey_remove))
+        .route(
+            routes::PEOPLE,
+            get(directory::review).post(directory::invite),
+        )
+        .route(routes::PERSON, delete(directory::remove))
+        .route(routes::PERSON_KEY, get(directory::person_key))
+        .route(
+            routes::PERSON_GRANT,
+            put(directory::put_grant).delete(directory::withdraw_grant),
+        )
+        .layer(limit());
     let api = Router::new()
         .merge(public)
         .merge(staff)
+        .merge(people)
         .route(routes::HEALTHZ, get(healthz))
         .route(routes::METRICS, get(metrics));
     let api_headers = ServiceBuilder::new()
@@ -237,6 +290,11 @@ pub fn app(state: AppState) -> Router {
             }
         }
         None => api.fallback(not_found).layer(api_headers),
+    };
+    let router = if config.accounts.is_some() {
+        router.merge(desk::router())
+    } else {
+        router
     };
     let static_files = config.static_dir.is_some();
     let metrics = state.clone();

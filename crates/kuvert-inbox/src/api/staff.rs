@@ -150,7 +150,7 @@ pub(super) async fn staff_export(
         .into_response())
 }
 
-async fn audit(
+pub(super) async fn audit(
     state: &AppState,
     actor: String,
     action: &'static str,

@@ -130,6 +130,18 @@ pub fn envelope(
     end: &str,
     note: &str,
 ) -> (String, CancelCode) {
+    envelope_for(recipient(), seed, service, start, end, note)
+}
+
+/// The same, sealed to `to`.
+pub fn envelope_for(
+    to: Recipient,
+    seed: u64,
+    service: &str,
+    start: &str,
+    end: &str,
+    note: &str,
+) -> (String, CancelCode) {
     let schema = schema();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
     let mut input: BTreeMap<String, String> = BTreeMap::new();
@@ -157,7 +169,7 @@ pub fn envelope(
         .unwrap(),
     };
     let code = CancelCode::generate(&mut rng).unwrap();
-    let e = seal(&mut rng, &[recipient()], &booking, &code).unwrap();
+    let e = seal(&mut rng, &[to], &booking, &code).unwrap();
     (e.to_json(), code)
 }
 
