@@ -5,6 +5,7 @@
 mod error;
 mod fetch;
 mod files;
+mod grants;
 mod keys;
 mod open;
 mod snippet;
@@ -112,12 +113,45 @@ enum Command {
         /// clear; only for a network you control).
         #[arg(long)]
         insecure: bool,
+        /// Fetch your grants (role keys sealed to your personal key) instead of bookings, to
+        /// use with `kuvert open --grants`; needs --output.
+        #[arg(long, conflicts_with = "since")]
+        grants: bool,
+    },
+    /// Grant a role: seal the role's key file to a person's public key (from the inbox) and
+    /// upload it. Needs an owner's token with the manage scope.
+    Grant {
+        /// The inbox's URL.
+        #[arg(long)]
+        inbox: String,
+        /// File holding an owner's token (scope manage).
+        #[arg(long, value_name = "FILE")]
+        token_file: PathBuf,
+        /// The role, from the inbox's [accounts] roles.
+        #[arg(long)]
+        role: String,
+        /// The person's name.
+        #[arg(long)]
+        to: String,
+        /// The role's key file.
+        #[arg(short = 'i', long = "identity")]
+        identity: PathBuf,
+        #[command(flatten)]
+        pass: PassOpt,
+        /// Allow http:// to an inbox that is not on this machine.
+        #[arg(long)]
+        insecure: bool,
     },
     /// Open sealed bookings and show them.
     Open {
-        /// Key file(s); give old ones too after a rotation.
+        /// Key file(s): role keys, or your personal key with --grants; give old ones too after
+        /// a rotation.
         #[arg(short = 'i', long = "identity", required = true)]
         identities: Vec<PathBuf>,
+        /// Grants file from `kuvert fetch --grants`: opened with the -i key(s), and the role
+        /// keys inside open the bookings.
+        #[arg(long, value_name = "FILE")]
+        grants: Option<PathBuf>,
         /// Envelopes: one JSON, or JSON Lines from `kuvert fetch`. `-` or nothing: standard input.
         input: Option<PathBuf>,
         /// The form's schema (JSON, or the inbox's answer to GET /v1/forms/ID), to re-check
@@ -331,9 +365,48 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Fetch {
             inbox,
             token_file,
+            since: _,
+            output: out,
+            insecure,
+            grants: true,
+        } => {
+            fetch::check_transport(&inbox, insecure)?;
+            let Some(path) = out else {
+                return Err(CliError::new(
+                    "--grants needs --output FILE",
+                    "write the grants to a file: kuvert fetch --grants -o grants.json",
+                ));
+            };
+            let body = grants::fetch_grants(&inbox, &token_file)?;
+            keys::write_new_file(&path, body.as_bytes())?;
+            eprintln!("Wrote your grants to {}", path.display());
+        }
+        Command::Grant {
+            inbox,
+            token_file,
+            role,
+            to,
+            identity,
+            pass,
+            insecure,
+        } => {
+            fetch::check_transport(&inbox, insecure)?;
+            let role_keys = keys::load(&identity, &Passphrase::from_option(pass.passphrase_file))?;
+            grants::grant(&inbox, &token_file, &role, &to, &role_keys)?;
+            eprintln!(
+                "{}",
+                text::terminal_safe(&format!(
+                    "Granted {role} to {to}: their next sign-in opens its bookings"
+                ))
+            );
+        }
+        Command::Fetch {
+            inbox,
+            token_file,
             since,
             output: out,
             insecure,
+            grants: false,
         } => {
             fetch::check_transport(&inbox, insecure)?;
             let since = since
@@ -347,6 +420,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Open {
             identities,
+            grants: grants_file,
             input,
             schemas,
             format,
@@ -360,13 +434,18 @@ fn run(cli: Cli) -> Result<u8> {
             }
             let pass = Passphrase::from_option(pass.passphrase_file);
             let mut ids: Vec<kuvert_core::open::Identity> = Vec::new();
+            let mut loaded = Vec::new();
             for path in &identities {
-                ids.extend(
-                    keys::load(path, &pass)?
-                        .into_iter()
-                        .map(|i| Box::new(i) as kuvert_core::open::Identity),
-                );
+                loaded.extend(keys::load(path, &pass)?);
             }
+            if let Some(path) = &grants_file {
+                loaded = grants::open_grants(path, &loaded)?;
+            }
+            ids.extend(
+                loaded
+                    .into_iter()
+                    .map(|i| Box::new(i) as kuvert_core::open::Identity),
+            );
             let records = open::records(&read_input(input.as_deref())?)?;
             let bar = progress(Some(records.len() as u64));
             let results = open::open_all(records, &ids, &by_form, &bar);

@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -66,11 +66,16 @@ struct LiveInbox {
     url: String,
     loader: Vec<u8>,
     token_file: PathBuf,
+    state: kuvert_inbox::AppState,
     _rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
 
 fn live_inbox() -> LiveInbox {
+    live_inbox_with("")
+}
+
+fn live_inbox_with(extra: &str) -> LiveInbox {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("salon.json"), SALON).unwrap();
     std::fs::create_dir(dir.path().join("www")).unwrap();
@@ -82,12 +87,13 @@ fn live_inbox() -> LiveInbox {
         .map(|d| format!("{d} = [\"00:00-24:00\"]"))
         .join(", ");
     let config = format!(
-        "listen = \"127.0.0.1:0\"\ndatabase = \"inbox.sqlite3\"\ntime_zone = \"UTC\"\nstatic_dir = \"www\"\n[rate_limits]\nbookings_per_minute = 1000\n[[staff]]\nname = \"reception\"\ntoken_sha256 = \"{hash}\"\n[[forms]]\nschema_file = \"salon.json\"\n[forms.services.cut]\nhours = {{ {every_day} }}\nmin_notice_minutes = 0\n[forms.services.colour]\nhours = {{ mon = [\"09:00-17:00\"] }}\n"
+        "listen = \"127.0.0.1:0\"\ndatabase = \"inbox.sqlite3\"\ntime_zone = \"UTC\"\nstatic_dir = \"www\"\n{extra}\n[rate_limits]\nbookings_per_minute = 1000\n[[staff]]\nname = \"reception\"\ntoken_sha256 = \"{hash}\"\n[[forms]]\nschema_file = \"salon.json\"\n[forms.services.cut]\nhours = {{ {every_day} }}\nmin_notice_minutes = 0\n[forms.services.colour]\nhours = {{ mon = [\"09:00-17:00\"] }}\n"
     );
     let config =
         kuvert_inbox::config::Config::from_toml(&config, dir.path(), "inbox.toml").unwrap();
     let store = kuvert_inbox::store::Store::open(&config.database).unwrap();
     let state = kuvert_inbox::AppState::new(config, store);
+    let served = state.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -96,7 +102,7 @@ fn live_inbox() -> LiveInbox {
     rt.spawn(async move {
         axum::serve(
             listener,
-            kuvert_inbox::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            kuvert_inbox::app(served).into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .await
         .unwrap();
@@ -107,6 +113,7 @@ fn live_inbox() -> LiveInbox {
         url,
         loader,
         token_file,
+        state,
         _rt: rt,
         _dir: dir,
     }
@@ -395,5 +402,164 @@ fn snippet_hashes_the_loader_the_widget_origin_serves() {
     assert!(
         stdout.contains(&format!("src=\"{}/kuvert.js\"", inbox.url)),
         "{stdout}"
+    );
+}
+
+/// An enrolled person (their invite used with a stand-in passkey, as a real enrolment leaves
+/// it) and a token file of theirs with `scopes`.
+fn person_with_token(
+    inbox: &LiveInbox,
+    dir: &Path,
+    name: &str,
+    role: &str,
+    scopes: &[&str],
+) -> PathBuf {
+    use kuvert_inbox::people::{Secret, hash_secret};
+    let state = inbox.state.inner();
+    let store = &state.store;
+    let accounts = state.config.accounts.as_ref().unwrap();
+    let now = state.clock.now();
+    let roles = std::collections::BTreeSet::from([role.to_owned()]);
+    let (person, invite, _) =
+        kuvert_inbox::api::directory::invite_person(store, accounts, name, &roles, now)
+            .unwrap()
+            .unwrap();
+    store
+        .enrol(&hash_secret(invite.expose()), name.as_bytes(), "{}", now)
+        .unwrap()
+        .unwrap();
+    let (token, hash) = Secret::generate().unwrap();
+    let scopes = scopes
+        .iter()
+        .map(|s| kuvert_inbox::config::Scope::parse(s).unwrap())
+        .collect();
+    store
+        .add_token(person.id, &hash, &scopes, now, now + 3600)
+        .unwrap();
+    let file = dir.join(format!("{name}.token"));
+    std::fs::write(&file, token.expose()).unwrap();
+    file
+}
+
+/// Sets a person's public key through the API, with their token (what the console does).
+fn set_key(inbox: &LiveInbox, token_file: &Path, key_file: &Path) {
+    let public = pubkey(key_file.to_str().unwrap(), None);
+    let token = std::fs::read_to_string(token_file).unwrap();
+    let res = ureq::put(format!("{}/v1/staff/me/key", inbox.url))
+        .header("authorization", &format!("Bearer {token}"))
+        .content_type("application/json")
+        .send(serde_json::json!({ "public_key": public.trim() }).to_string())
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+}
+
+#[test]
+fn an_owner_grants_a_role_and_its_holder_opens_bookings_with_a_personal_key_and_the_grant() {
+    let inbox =
+        live_inbox_with("[accounts]\npublic_url = \"http://localhost:1\"\nroles = [\"desk\"]\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let owner = person_with_token(&inbox, dir.path(), "Olive", "owner", &["manage"]);
+    let ana = person_with_token(&inbox, dir.path(), "Ana", "desk", &["read"]);
+    let bo = person_with_token(&inbox, dir.path(), "Bo", "desk", &["read"]);
+    for (name, token) in [("ana.key", &ana), ("bo.key", &bo)] {
+        let out = kuvert(&[
+            "keygen",
+            "--unprotected",
+            "-o",
+            path(name).to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        set_key(&inbox, token, &path(name));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let demo = pubkey(DEMO_KEY, None);
+    post(
+        &inbox.url,
+        &sealed_to(&[&demo], &booking((now / 1800 + 2) * 1800, "granted note")),
+    );
+
+    let grant = |token: &Path| {
+        kuvert(&[
+            "grant",
+            "--inbox",
+            &inbox.url,
+            "--token-file",
+            token.to_str().unwrap(),
+            "--role",
+            "desk",
+            "--to",
+            "Ana",
+            "-i",
+            DEMO_KEY,
+        ])
+    };
+    // Only an owner's manage token may grant.
+    let refused = grant(&ana);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("--scope manage"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let granted = grant(&owner);
+    assert!(granted.status.success(), "{}", text(&granted.stderr));
+
+    let fetch = |token: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "fetch",
+            "--inbox",
+            &inbox.url,
+            "--token-file",
+            token.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        kuvert(&args)
+    };
+    let bookings = path("bookings.jsonl");
+    assert!(
+        fetch(&ana, &["-o", bookings.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let ana_grants = path("ana-grants.json");
+    let out = fetch(&ana, &["--grants", "-o", ana_grants.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let open = |key: &str, grants: &Path| {
+        kuvert(&[
+            "open",
+            "-i",
+            path(key).to_str().unwrap(),
+            "--grants",
+            grants.to_str().unwrap(),
+            "--format",
+            "json",
+            bookings.to_str().unwrap(),
+        ])
+    };
+    let opened = open("ana.key", &ana_grants);
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
+    assert!(text(&opened.stdout).contains("granted note"));
+
+    // Bo holds no grant: his grants open to no role key, so the booking stays closed.
+    let bo_grants = path("bo-grants.json");
+    assert!(
+        fetch(&bo, &["--grants", "-o", bo_grants.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let closed = open("bo.key", &bo_grants);
+    assert!(!closed.status.success());
+    assert!(!text(&closed.stdout).contains("granted note"));
+    // Nor does Ana's grant open with his key.
+    let wrong = open("bo.key", &ana_grants);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        text(&wrong.stderr).contains("cannot open the grant of role desk"),
+        "{}",
+        text(&wrong.stderr)
     );
 }
