@@ -1,8 +1,8 @@
 // deploy/Caddyfile in front of a real inbox (issue 24): Caddy with its own local CA on loopback,
 // the widget loaded and a booking made through it in Chromium, HSTS on the answers, and the
 // inbox's rate limit keyed on the client's address (which Caddy passes in X-Forwarded-For),
-// not on Caddy's own. (Issue 24 also asks for the session cookie to be `Secure`: staff
-// sessions come with issue 21, and the check with them.)
+// not on Caddy's own; and a staff member enrols with a passkey through Caddy and gets a
+// `Secure` session cookie.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startStack, launch, staffOpen, showFullDay, freePort, ROOT } from './harness.mjs';
+import { startStack, launch, staffOpen, showFullDay, freePort, run, INBOX_BIN, ROOT } from './harness.mjs';
 
 let stack;
 let browser;
@@ -18,10 +18,10 @@ let caddy;
 let httpsOrigin;
 
 before(async () => {
-  stack = await startStack({ trustForwardedFor: true, cancelsPerHour: 3 });
-  browser = await launch();
   const [https, http] = [await freePort(), await freePort()];
   httpsOrigin = `https://localhost:${https}`;
+  stack = await startStack({ trustForwardedFor: true, cancelsPerHour: 3, accounts: { publicUrl: httpsOrigin } });
+  browser = await launch();
   // The shipped Caddyfile, pointed at this inbox and this name, with Caddy's own CA instead of
   // a public one (`local_certs`), and nothing installed into the system's trust store.
   const shipped = readFileSync(join(ROOT, 'deploy/Caddyfile'), 'utf8');
@@ -129,4 +129,24 @@ test("the rate limit keys on the client's address, not Caddy's, whatever the cli
   assert.deepEqual(statuses, [404, 404, 404, 429, 429], 'one client, one bucket');
   // Another client behind the same Caddy has its own bucket: the key is not Caddy's address.
   assert.equal((await cancel('127.0.0.3', '10.0.0.1')).status, 404);
+});
+
+test('a staff member enrols through Caddy and gets a Secure, HttpOnly, SameSite=Strict session cookie', async () => {
+  const out = await run(INBOX_BIN, ['staff', '--config', join(stack.dir, 'inbox.toml'), 'add-owner', 'Olive']);
+  const link = out.split('\n').find((l) => l.startsWith(`${httpsOrigin}/desk/#enrol=`));
+  assert.ok(link, `an https enrolment link: ${out}`);
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, hasPrf: true },
+  });
+  await page.goto(link.trim());
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await page.getByText('You are signed in as').waitFor();
+  const [cookie] = (await context.cookies(httpsOrigin)).filter((c) => c.name === '__Host-kuvert-session');
+  assert.ok(cookie, 'a session cookie');
+  assert.deepEqual([cookie.secure, cookie.httpOnly, cookie.sameSite, cookie.path], [true, true, 'Strict', '/']);
+  await context.close();
 });
