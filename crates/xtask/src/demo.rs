@@ -82,6 +82,11 @@ pub fn run() -> Result<(), String> {
     cargo run -q -p kuvert -- open -i {d}/staff.key {d}/bookings.jsonl
   (`open` asks for the demo key's passphrase.)
 
+  Staff accounts (passkeys; the browser's own, or a phone):
+    cargo run -q -p kuvert-inbox -- staff add-owner 'Demo Owner' --config {d}/inbox.toml
+  prints a one-time enrolment link: open it, create a passkey, and sign in later at
+  {INBOX}/desk/. Then `staff invite NAME --role desk`, `staff list` and `staff remove NAME`.
+
   Inbox config: {d}/inbox.toml; database: {d}/inbox.sqlite3.
   The page's snippet came from `kuvert snippet -r {public} --inbox {INBOX} --form salon`.",
     );
