@@ -1,7 +1,8 @@
 // Staff accounts with passkeys (issue 21), in Chromium with CDP's virtual authenticator (PRF on;
 // see shared/TOOLCHAIN.md) against a real inbox on loopback: enrol from an invite link, sign in,
 // sign out; an expired and a used invite refused; a replayed assertion refused; a removed
-// person's session refused at their next request; and the lockout after repeated failures.
+// person's session refused at their next request; the lockout after repeated failures; a second
+// passkey added and one removed (never the last); and no PRF output in any request body.
 // No WebAuthn is mocked: the authenticator signs, the inbox's webauthn-rs verifies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,5 +159,42 @@ test("a removed person's session is refused at the next request", async () => {
   const list = await staff('list');
   assert.ok(!list.includes('Rex'), list);
   assert.ok(list.includes('Olive (active): roles owner'), list);
+  await context.close();
+});
+
+test('a second passkey is added and one removed, never the last; no PRF output is ever sent', async () => {
+  const link = linkIn(await staff('invite', 'Kim', '--role', 'desk'));
+  const { context, page, cdp, authenticatorId } = await device();
+  const sent = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/staff/')) sent.push(r.postData() || ''); });
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await page.getByText('You are signed in as').waitFor();
+  // The second passkey is on another device (a new authenticator without the first).
+  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
+      hasUserVerification: true, isUserVerified: true, hasPrf: true,
+    },
+  });
+  const result = await page.evaluate(async () => {
+    const post = (path, body) => fetch(path, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) }));
+    const start = await post('/v1/staff/me/passkeys/start', {});
+    const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(start.body.options.publicKey);
+    const credential = (await navigator.credentials.create({ publicKey })).toJSON();
+    const added = await post('/v1/staff/me/passkeys/finish', { ceremony: start.body.ceremony, credential });
+    const ids = added.body.passkeys.map((p) => p.id);
+    const del = (id) => fetch(`/v1/staff/me/passkeys/${id}`, { method: 'DELETE' }).then((r) => r.status);
+    const first = await del(ids[0]);
+    const last = await del(ids[1]);
+    const me = await fetch('/v1/staff/me').then((r) => r.json());
+    return { count: ids.length, first, last, left: me.passkeys.length };
+  });
+  assert.deepEqual(result, { count: 2, first: 204, last: 404, left: 1 });
+  assert.ok(sent.some((b) => b.includes('"clientExtensionResults":{}')), 'the finish bodies were seen');
+  assert.ok(!sent.some((b) => b.includes('"prf"')), 'no PRF output in any request');
   await context.close();
 });
