@@ -10,6 +10,8 @@
 //! - `<db>.erased`: one line per erased booking, an HMAC of its reference under the key
 //!   (so the file names no reference), appended before the row is deleted. `restore` erases
 //!   these again in the restored copy, so a backup never brings back an erased booking.
+//!   Removed staff are logged the same way (an HMAC of their random WebAuthn handle, under
+//!   another domain), so a restore removes them again: a backup never brings back a leaver.
 //!
 //! Appending to the log behind the inbox's back is not prevented, and a person who holds the
 //! key file can forge a head: keep the key where database backups do not go.
@@ -209,14 +211,28 @@ impl Anchor {
         self.mac("kuvert erased reference", reference)
     }
 
+    /// The erasure log's token for a removed person (by their WebAuthn handle, hex).
+    pub fn removed_token(&self, handle_hex: &str) -> String {
+        self.mac("kuvert removed person", handle_hex)
+    }
+
     /// Records that `reference` is being erased (before the row is deleted), durably.
     pub fn record_erasure(&self, reference: &str) -> Result<(), AnchorError> {
+        self.append_token(&self.erased_token(reference))
+    }
+
+    /// Records that the person with this handle is being removed (before the rows go), durably.
+    pub fn record_removal(&self, handle_hex: &str) -> Result<(), AnchorError> {
+        self.append_token(&self.removed_token(handle_hex))
+    }
+
+    fn append_token(&self, token: &str) -> Result<(), AnchorError> {
         let mut f: File = private()
             .append(true)
             .create(true)
             .open(&self.erased_path)
             .map_err(io(&self.erased_path))?;
-        writeln!(f, "{}", self.erased_token(reference))
+        writeln!(f, "{token}")
             .and_then(|()| f.sync_data())
             .map_err(io(&self.erased_path))
     }

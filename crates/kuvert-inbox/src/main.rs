@@ -221,6 +221,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 d.bookings, d.erased_since, d.expired
             );
             println!("  erased bookings that came back: {}", d.came_back);
+            println!(
+                "  staff removed since the backup: {} (removed again); came back: {}",
+                d.removed_since, d.removed_came_back
+            );
             if d.passed() {
                 println!("restore drill passed");
                 Ok(())
@@ -249,10 +253,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 .restore(&file, unix_now(), "kuvert-inbox restore")
                 .map_err(|e| e.to_string())?;
             println!(
-                "restored from {}: {} booking(s); {} erased since the backup and erased again",
+                "restored from {}: {} booking(s); {} erased since the backup and erased again; {} staff removed since and removed again",
                 file.display(),
                 r.bookings,
-                r.erased_again
+                r.erased_again,
+                r.removed_again
             );
             if r.audit_records_lost > 0 {
                 eprintln!(

@@ -88,12 +88,19 @@ pub struct Drill {
     pub expired: usize,
     /// Erased bookings still present after the restore's re-application (must be 0).
     pub came_back: usize,
+    /// Staff removed since the backup (the removal log): a restore removes them again.
+    pub removed_since: usize,
+    /// Removed staff still present after the re-application (must be 0).
+    pub removed_came_back: usize,
 }
 
 impl Drill {
     /// Whether every check passed.
     pub fn passed(&self) -> bool {
-        self.integrity_ok && matches!(self.audit, AuditCheck::Intact { .. }) && self.came_back == 0
+        self.integrity_ok
+            && matches!(self.audit, AuditCheck::Intact { .. })
+            && self.came_back == 0
+            && self.removed_came_back == 0
     }
 }
 
@@ -136,6 +143,9 @@ fn drill_in(database: &Path, backup: &Path, tmp: &Path, now: i64) -> Result<Dril
     store.reapply_erasures().map_err(err)?;
     let expired = store.purge(now).map_err(err)?;
     let came_back = store.erased_present().map_err(err)?;
+    let removed_since = store.removed_present().map_err(err)?.len();
+    store.reapply_removals().map_err(err)?;
+    let removed_came_back = store.removed_present().map_err(err)?.len();
     Ok(Drill {
         backup: backup.to_owned(),
         integrity_ok,
@@ -144,6 +154,8 @@ fn drill_in(database: &Path, backup: &Path, tmp: &Path, now: i64) -> Result<Dril
         erased_since,
         expired,
         came_back,
+        removed_since,
+        removed_came_back,
     })
 }
 

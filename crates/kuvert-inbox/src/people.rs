@@ -625,6 +625,12 @@ impl Store {
         let Some(id) = id else {
             return Ok(false);
         };
+        let handle: Vec<u8> =
+            tx.query_row("SELECT handle FROM people WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
+        // Logged outside the database first, so a restore of an older copy removes them again.
+        self.anchor().record_removal(&kuvert_core::hex(&handle))?;
         for table in ["sessions", "tokens", "invites", "passkeys", "grants"] {
             tx.execute(&format!("DELETE FROM {table} WHERE person = ?1"), [id])?;
         }
@@ -634,6 +640,32 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(true)
+    }
+
+    /// People present (not removed) whom the erasure log says were removed: after a restore,
+    /// the leavers an old copy brought back.
+    pub fn removed_present(&self) -> Result<Vec<String>, StoreError> {
+        let logged = self.anchor().erased()?;
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT name, handle FROM people WHERE state != 'removed'")?;
+        let rows: Vec<(String, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, h)| logged.contains(&self.anchor().removed_token(&kuvert_core::hex(h))))
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    /// Removes again everyone [`Store::removed_present`] names; returns how many.
+    pub fn reapply_removals(&self) -> Result<usize, StoreError> {
+        let names = self.removed_present()?;
+        for name in &names {
+            self.remove_person(name)?;
+        }
+        Ok(names.len())
     }
 
     /// Sets a person's public key and the wrapped copies of its secret (opaque JSON). A new
@@ -890,6 +922,36 @@ mod tests {
         );
         assert!(!s.remove_person("Ana").unwrap(), "already removed");
         assert!(s.review().unwrap().is_empty());
+    }
+
+    /// A restore of a backup made before a removal brings the leaver back; the removal log
+    /// beside the database removes them again.
+    #[test]
+    fn a_restore_does_not_bring_back_a_removed_person() {
+        let (dir, s) = store();
+        let p = s.add_person("Ana", &roles(&["desk"]), 0).unwrap().unwrap();
+        let (_i, invite) = Secret::generate().unwrap();
+        s.add_invite(p.id, &invite, 1000).unwrap();
+        s.enrol(&invite, b"c", "{}", 1).unwrap().unwrap();
+        let (_t, token) = Secret::generate().unwrap();
+        s.add_token(p.id, &token, &BTreeSet::from([Scope::Read]), 2, 10_000)
+            .unwrap();
+        s.add_person("Bo", &roles(&["desk"]), 0).unwrap().unwrap();
+        let backup = dir.path().join("before.sqlite3");
+        s.backup(&backup).unwrap();
+        assert!(s.remove_person("Ana").unwrap());
+        let restored = s.restore(&backup, 10, "test").unwrap();
+        assert_eq!(restored.removed_again, 1);
+        assert_eq!(
+            s.person("Ana").unwrap().unwrap().state,
+            PersonState::Removed
+        );
+        assert!(
+            s.token(&token, 5).unwrap().is_none(),
+            "her token stays revoked"
+        );
+        assert_eq!(s.person("Bo").unwrap().unwrap().state, PersonState::Invited);
+        assert!(s.removed_present().unwrap().is_empty());
     }
 
     #[test]

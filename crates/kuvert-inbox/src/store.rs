@@ -204,6 +204,8 @@ pub struct Restored {
     /// The audit records the replaced database had beyond the backup's (the restore itself is
     /// audited, naming them).
     pub audit_records_lost: i64,
+    /// Staff removed since the backup was made, removed again.
+    pub removed_again: usize,
 }
 
 /// UTC seconds as `YYYY-MM-DDTHH:MM:SSZ` (empty outside years 1970-9999).
@@ -610,6 +612,7 @@ impl Store {
             backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
         }
         let erased_again = self.reapply_erasures()?;
+        let removed_again = self.reapply_removals()?;
         let restored_last: i64 =
             self.conn()
                 .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))?;
@@ -617,10 +620,12 @@ impl Store {
         let lost = (anchored - restored_last).max(0);
         let target = match &old_head {
             Some(h) => format!(
-                "backup; replaced log ended at record {} ({}); {lost} record(s) not in the backup; {erased_again} erasure(s) re-applied",
+                "backup; replaced log ended at record {} ({}); {lost} record(s) not in the backup; {erased_again} erasure(s) and {removed_again} removal(s) re-applied",
                 h.seq, h.hash
             ),
-            None => format!("backup; {erased_again} erasure(s) re-applied"),
+            None => format!(
+                "backup; {erased_again} erasure(s) and {removed_again} removal(s) re-applied"
+            ),
         };
         self.audit(&AuditEntry {
             time: now,
@@ -633,7 +638,13 @@ impl Store {
             bookings: self.count()?,
             erased_again,
             audit_records_lost: lost,
+            removed_again,
         })
+    }
+
+    /// The anchor files (the people module logs removals there).
+    pub(crate) fn anchor(&self) -> &Anchor {
+        &self.anchor
     }
 
     /// The stored bookings that the erasure log says were erased (after a restore, the ones an

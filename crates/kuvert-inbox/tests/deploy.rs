@@ -84,9 +84,22 @@ async fn backups_rotate_and_the_restore_drill_checks_them() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("salon.json"), SALON).unwrap();
     let config = dir.path().join("inbox.toml");
-    std::fs::write(&config, config_text("")).unwrap();
+    std::fs::write(
+        &config,
+        config_text("[accounts]\npublic_url = \"https://inbox.example\"\nroles = [\"desk\"]\n"),
+    )
+    .unwrap();
     let config = config.to_str().unwrap().to_owned();
     let backups = dir.path().join("backups");
+    for args in [
+        &["add-owner", "Olive"][..],
+        &["invite", "Ana", "--role", "desk"],
+    ] {
+        let mut all = vec!["staff", "--config", &config];
+        all.extend_from_slice(args);
+        let (ok, out, err) = run(&all);
+        assert!(ok && out.contains("/desk/#enrol="), "{out}{err}");
+    }
     let t = TestInbox::at(dir.path());
     let mut refs = Vec::new();
     for (i, (start, end)) in [("09:00", "09:30"), ("09:30", "10:00"), ("10:00", "10:30")]
@@ -176,6 +189,9 @@ async fn backups_rotate_and_the_restore_drill_checks_them() {
     )
     .await;
     assert_eq!(s, 204);
+    // And a leaver removed after it: the drill must see them removed again.
+    let (ok, out, err) = run(&["staff", "--config", &config, "remove", "Ana"]);
+    assert!(ok, "{out}{err}");
     let (ok, out, err) = run(&[
         "restore-drill",
         "--config",
@@ -188,6 +204,7 @@ async fn backups_rotate_and_the_restore_drill_checks_them() {
         "audit log: Intact",
         "bookings: 2; erased since the backup: 1 (erased again)",
         "erased bookings that came back: 0",
+        "staff removed since the backup: 1 (removed again); came back: 0",
         "restore drill passed",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
