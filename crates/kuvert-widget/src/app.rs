@@ -145,6 +145,10 @@ pub struct App {
     alert: Option<S>,
     busy: bool,
     done: Option<Confirmation>,
+    /// The sealed envelope of `done`, kept until the inbox answers it definitely: a lost
+    /// answer (offline, 5xx, 429) may follow a stored booking, so "Try again" sends this same
+    /// envelope, which the inbox answers with the booking it stored.
+    pending: Option<String>,
     held: Vec<Req>,
     /// Requests on their way (fetch transport), by id.
     waiting: Vec<Waiting>,
@@ -261,6 +265,7 @@ pub fn mount(root: Element, params: Params, transport: Transport, callback: js_s
         alert: None,
         busy: false,
         done: None,
+        pending: None,
         held: Vec::new(),
         waiting: Vec::new(),
         next_id: 0,
@@ -475,7 +480,11 @@ impl App {
                 let prev = match self.step {
                     Step::Slot | Step::Manage => Step::Service,
                     Step::Details => Step::Slot,
-                    Step::Consent => Step::Details,
+                    Step::Consent => {
+                        // Changed details make a new booking.
+                        self.forget_confirmation();
+                        Step::Details
+                    }
                     _ => Step::Service,
                 };
                 self.go(prev);
@@ -604,6 +613,13 @@ impl App {
             self.render(false);
             return;
         }
+        if let Some(envelope) = self.pending.clone() {
+            self.busy = true;
+            self.alert = Some(S::Sending);
+            self.render(false);
+            self.send(Req::Book { envelope });
+            return;
+        }
         let (Some(form), Some(slot), Some(notice)) =
             (self.form.as_ref(), self.chosen_slot(), self.notice())
         else {
@@ -654,12 +670,12 @@ impl App {
                     end,
                     ics_url: String::new(),
                 });
+                let envelope = envelope.to_json();
+                self.pending = Some(envelope.clone());
                 self.busy = true;
                 self.alert = Some(S::Sending);
                 self.render(false);
-                self.send(Req::Book {
-                    envelope: envelope.to_json(),
-                });
+                self.send(Req::Book { envelope });
             }
             Err(kuvert_core::age::SealError::TooLarge { .. }) => {
                 self.alert = Some(S::ErrTooLarge);
@@ -710,6 +726,7 @@ impl App {
         if let Some(mut d) = self.done.take() {
             d.code.zeroize();
         }
+        self.pending = None;
     }
 
     /// Forgets everything the customer typed: after the inbox has accepted the booking.
@@ -869,7 +886,9 @@ impl App {
             Req::Book { .. } => {
                 self.busy = false;
                 match answer {
-                    Ok((201, body)) => {
+                    // 200: a resend of an envelope the inbox had stored already.
+                    Ok((200 | 201, body)) => {
+                        self.pending = None;
                         let reference = json::parse(&body)
                             .ok()
                             .and_then(|v| wire::reference(&v))
@@ -887,7 +906,11 @@ impl App {
                         self.slot_taken()
                     }
                     Ok((status, _)) => {
-                        self.forget_confirmation();
+                        // Only a refusal is definite; past a 5xx or 429 the booking may
+                        // be stored, so the envelope is kept for "Try again".
+                        if !(status == 429 || status >= 500) {
+                            self.forget_confirmation();
+                        }
                         self.alert = Some(match status {
                             413 => S::ErrTooLarge,
                             429 => S::ErrRateLimited,
@@ -897,7 +920,6 @@ impl App {
                         focus(&self.root, "#k-alert");
                     }
                     Err(()) => {
-                        self.forget_confirmation();
                         self.alert = Some(S::ErrOffline);
                         self.render(false);
                         focus(&self.root, "#k-alert");
@@ -1396,7 +1418,8 @@ impl App {
                 .a("id", "k-consent")
                 .a("data-act", "consent")
                 .a("aria-required", "true")
-                .a_if(self.consent, "checked", ""))
+                .a_if(self.consent, "checked", "")
+                .a_if(self.pending.is_some(), "disabled", ""))
             .c(tx("label", self.t(S::ConsentRequired)).a("for", "k-consent"));
         let optional = (!schema.optional_purposes.is_empty()).then(|| {
             let mut set = H::new("fieldset").c(tx("legend", self.t(S::OptionalLegend)));
@@ -1410,12 +1433,18 @@ impl App {
                         .a("id", &id)
                         .a("value", &o.id)
                         .a("data-act", "purpose")
-                        .a_if(self.ticked.contains(&o.id), "checked", ""))
+                        .a_if(self.ticked.contains(&o.id), "checked", "")
+                        .a_if(self.pending.is_some(), "disabled", ""))
                     .c(tx("label", o.description.get(self.locale)).a("for", &id)));
             }
             set
         });
-        let book = tx("button", self.t(S::Book))
+        let label = if self.pending.is_some() && !self.busy {
+            S::TryAgain
+        } else {
+            S::Book
+        };
+        let book = tx("button", self.t(label))
             .a("type", "submit")
             .a("id", "k-book")
             .a_if(!self.consent || self.busy, "disabled", "");

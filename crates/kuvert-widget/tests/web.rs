@@ -594,6 +594,76 @@ fn offline_and_server_errors_are_retryable_and_lose_nothing() {
     assert_eq!(phone.value(), "070-123 45 67");
 }
 
+/// Issue 20, "booking that survives the network": when the answer is lost (offline, 5xx,
+/// 429), the inbox may have stored the booking. The widget keeps the sealed envelope and the
+/// code, offers "Try again", and sends the very same envelope, which the inbox answers with the
+/// booking it stored (200) rather than a second one. The customer's consent choices are locked
+/// meanwhile, since they are sealed in it; going back to change the details starts afresh.
+#[wasm_bindgen_test]
+fn a_lost_answer_is_retried_with_the_same_envelope_and_the_same_code() {
+    let root = to_consent("");
+    tick_consent(&root, true);
+    click(&root, "form[data-act=book] button[type=submit]");
+    let [Req::Book { envelope: first }] = &app::held()[..] else {
+        panic!("expected one booking request");
+    };
+    let first = first.clone();
+    for lost in [Err(()), Ok((503, String::new())), Ok((429, String::new()))] {
+        app::respond(lost);
+        assert_eq!(text(&root, "h2"), "Privacy notice and consent");
+        assert_eq!(
+            book_button(&root).text_content().as_deref(),
+            Some("Try again")
+        );
+        let consent: HtmlInputElement = q(&root, "#k-consent").dyn_into().unwrap();
+        assert!(
+            consent.disabled(),
+            "the sealed consent cannot change under a retry"
+        );
+        click(&root, "form[data-act=book] button[type=submit]");
+        let [Req::Book { envelope }] = &app::held()[..] else {
+            panic!("expected the booking to be sent again");
+        };
+        assert_eq!(envelope, &first, "the same envelope, byte for byte");
+    }
+    app::respond(Ok((
+        200,
+        r#"{"reference":"K7QF-9XTM-2B4C","expires":"2030-04-03T09:00:00Z"}"#.into(),
+    )));
+    assert_eq!(text(&root, "h2"), "Your booking is confirmed");
+    assert_eq!(text(&root, "#k-reference"), "K7QF-9XTM-2B4C");
+    let env = Envelope::from_json(first.as_bytes()).unwrap();
+    assert_eq!(
+        CancelCode::parse(&text(&root, "#k-code"))
+            .unwrap()
+            .hash_hex(),
+        env.cancel,
+        "the code shown is the one sealed in the first send"
+    );
+}
+
+#[wasm_bindgen_test]
+fn going_back_after_a_lost_answer_seals_a_new_booking() {
+    let root = to_consent("");
+    tick_consent(&root, true);
+    click(&root, "form[data-act=book] button[type=submit]");
+    let [Req::Book { envelope: first }] = &app::held()[..] else {
+        panic!("expected one booking request");
+    };
+    let first = first.clone();
+    app::respond(Err(()));
+    press(&root, "Back");
+    fill(&root, "#k-f-phone", "070-765 43 21");
+    click(&root, "form[data-act=details] button[type=submit]");
+    assert_eq!(book_button(&root).text_content().as_deref(), Some("Book"));
+    tick_consent(&root, true);
+    click(&root, "form[data-act=book] button[type=submit]");
+    let [Req::Book { envelope }] = &app::held()[..] else {
+        panic!("expected a booking request");
+    };
+    assert_ne!(envelope, &first, "changed details are a new booking");
+}
+
 #[wasm_bindgen_test]
 fn missing_or_damaged_keys_stop_the_form_with_a_message_for_the_business() {
     for keys in ["", "age1notakey", "AGE-SECRET-KEY-1QQQQ"] {
