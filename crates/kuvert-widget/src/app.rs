@@ -1217,12 +1217,7 @@ impl App {
                 {
                     let n = kuvert_core::decimal(i as u64);
                     let id = kuvert_core::cat(&["k-t-", &n]);
-                    let mut label = format_time(
-                        &s.start,
-                        self.locale,
-                        &tz,
-                        &[("hour", "2-digit"), ("minute", "2-digit")],
-                    );
+                    let mut label = clock(&s.start, self.locale, &tz);
                     if capacity > 1 {
                         label.push_str(" · ");
                         label.push_str(&self.tn(S::Places, s.remaining));
@@ -1364,21 +1359,15 @@ impl App {
             start,
             self.locale,
             tz,
-            &[
-                ("weekday", "long"),
-                ("day", "numeric"),
-                ("month", "long"),
-                ("hour", "2-digit"),
-                ("minute", "2-digit"),
-            ],
+            &[("weekday", "long"), ("day", "numeric"), ("month", "long")],
         );
-        let until = format_time(
-            end,
-            self.locale,
-            tz,
-            &[("hour", "2-digit"), ("minute", "2-digit")],
-        );
-        kuvert_core::cat(&[&day, "–", &until])
+        kuvert_core::cat(&[
+            &day,
+            ", ",
+            &clock(start, self.locale, tz),
+            "–",
+            &clock(end, self.locale, tz),
+        ])
     }
 
     fn render_consent(&self) -> H {
@@ -1552,6 +1541,11 @@ fn format_time(utc: &str, locale: Locale, tz: &str, parts: &[(&str, &str)]) -> S
     let date = js_sys::Date::new(&JsValue::from_str(utc));
     date.to_locale_string(locale.code(), &options(&pairs))
         .into()
+}
+
+/// The time of day of `utc` in `tz` as the locale writes it ("9:30 AM", "09:30").
+fn clock(utc: &str, locale: Locale, tz: &str) -> String {
+    format_time(utc, locale, tz, &[("timeStyle", "short")])
 }
 
 /// The local date (`YYYY-MM-DD`) of `utc` in `tz`.

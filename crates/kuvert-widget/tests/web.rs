@@ -231,9 +231,10 @@ fn each_step_renders_with_its_heading_and_focus() {
             .length(),
         2
     );
-    assert!(
-        text(&root, "label[for=k-t-0]").contains("09"),
-        "times in the business's zone"
+    assert_eq!(
+        text(&root, "label[for=k-t-0]"),
+        "9:00 AM",
+        "times in the business's zone (08:00 UTC)"
     );
     assert_eq!(text(&root, "fieldset legend"), "Time");
 
@@ -662,6 +663,23 @@ fn going_back_after_a_lost_answer_seals_a_new_booking() {
         panic!("expected a booking request");
     };
     assert_ne!(envelope, &first, "changed details are a new booking");
+}
+
+/// Issue 20, part 5: times in the locale's own convention: English "9:30 AM" (not
+/// "09:30 AM"), Swedish "09:30", and the summary "…, 9:30 AM–10:00 AM".
+#[wasm_bindgen_test]
+fn times_are_written_as_the_locale_writes_them() {
+    let root = to_slots("en");
+    assert_eq!(text(&root, "label[for=k-t-0]"), "9:00 AM");
+    assert_eq!(text(&root, "label[for=k-t-1]"), "9:30 AM");
+    let root = to_slots("sv");
+    assert_eq!(text(&root, "label[for=k-t-1]"), "09:30");
+    let root = to_consent("");
+    let summary = text(&root, ".k-summary");
+    assert!(
+        summary.ends_with("Monday, March 4, 9:30 AM–10:00 AM"),
+        "{summary}"
+    );
 }
 
 #[wasm_bindgen_test]
