@@ -1,6 +1,7 @@
 /*! Kuvert loader: mounts the booking frame (served from this script's origin) in an isolated,
    cross-origin iframe. Plain JS, no build step. Relays only the frame's height and, after a
-   booking, {reference, service, start}; messages from any other origin are ignored. */
+   booking, what data-event-detail opts in to of {reference, service, start} (nothing by
+   default); messages from any other origin are ignored. */
 (() => {
   'use strict';
   const s = document.currentScript;
@@ -17,7 +18,7 @@
   const p = new URLSearchParams();
   const put = (k, v) => { if (v) p.set(k, v); };
   put('form', d.form); put('keys', d.recipients); put('lang', d.lang);
-  put('host', location.origin); put('accent', d.accent); put('radius', d.radius); put('font', d.font);
+  put('host', location.origin); put('detail', (d.eventDetail || '').replace(/\s/g, '')); put('accent', d.accent); put('radius', d.radius); put('font', d.font);
   const f = document.createElement('iframe');
   // The fragment is never sent to a server: the keys and form id stay out of every request.
   f.src = new URL('frame.html', src).href + '#' + p;
@@ -38,6 +39,7 @@
     } else if (m.kuvert === 'booked') {
       const detail = {};
       for (const k in shapes) {
+        if (!(k in m)) continue;
         if (typeof m[k] !== 'string' || !shapes[k].test(m[k])) return;
         detail[k] = m[k];
       }

@@ -34,6 +34,9 @@ async function open(attrs = {}, opts = {}) {
 async function book(page, frame, { name, phone, note }) {
   await page.evaluate(() => {
     window.__booked = new Promise((ok) => document.addEventListener('kuvert:booked', (e) => ok(e.detail)));
+    // What any script on the host page could read of the frame's messages.
+    window.__messages = [];
+    window.addEventListener('message', (e) => window.__messages.push(e.data));
   });
   await frame.getByLabel(/Haircut/).check();
   await frame.getByRole('button', { name: 'Continue' }).click();
@@ -122,11 +125,11 @@ test('a booking made in the frame is opened by the key tool, and kuvert:booked c
   const canary = `Canary${Date.now()}`;
   const { context, page, frame, requests } = await open();
   const detail = await book(page, frame, { name: `Ada ${canary}`, phone: '070-123 45 67', note: `Note ${canary}` });
-  assert.deepEqual(Object.keys(detail).sort(), ['reference', 'service', 'start']);
-  assert.ok(!JSON.stringify(detail).includes(canary));
+  assert.deepEqual(detail, {}, 'kuvert:booked says only that a booking was made, by default');
+  const messages = JSON.stringify(await page.evaluate(() => window.__messages));
+  assert.ok(!messages.includes('"service"') && !messages.includes('"reference"'), messages);
+  assert.ok(!messages.includes(canary));
   const reference = await frame.locator('#k-reference').textContent();
-  assert.equal(detail.reference, reference);
-  assert.equal(detail.service, 'cut');
   // The POST carried ciphertext only.
   const post = requests.find((r) => r.method() === 'POST');
   assert.ok(post, 'the booking was posted');
@@ -142,6 +145,19 @@ test('a booking made in the frame is opened by the key tool, and kuvert:booked c
   assert.ok(text.includes('+46701234567'), `the phone number is normalised to E.164: ${text}`);
   assert.ok(text.includes(`Note ${canary}`), text);
   await context.close();
+});
+
+test('data-event-detail opts in to the booking facts of kuvert:booked, field by field', async () => {
+  for (const [opt, keys] of [['reference, service, start', ['reference', 'service', 'start']], ['reference', ['reference']]]) {
+    const { context, page, frame } = await open({ 'event-detail': opt });
+    const detail = await book(page, frame, { name: 'Ada Event', phone: '070-123 45 67' });
+    assert.deepEqual(Object.keys(detail).sort(), keys);
+    assert.equal(detail.reference, (await frame.locator('#k-reference').textContent()).trim());
+    if (detail.service) assert.equal(detail.service, 'cut');
+    const messages = JSON.stringify(await page.evaluate(() => window.__messages));
+    if (!keys.includes('service')) assert.ok(!messages.includes('"service"'), messages);
+    await context.close();
+  }
 });
 
 test('button mode opens the form in place; popup mode in a modal dialog', async () => {

@@ -89,6 +89,10 @@ pub struct Params {
     pub lang: String,
     /// The host page's origin, for `postMessage`.
     pub host: String,
+    /// `data-event-detail`: which of `reference`, `service` and `start` the host page's
+    /// `kuvert:booked` event may carry (comma-separated; none by default, since a clinic's
+    /// service can reveal health data to the page's analytics).
+    pub detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -980,15 +984,18 @@ impl App {
         if let Some(d) = self.done.as_mut() {
             d.reference = reference;
             d.ics_url = ics_url(&d.reference, &d.start, &d.end, &name, &business);
-            post_to_host(
-                &self.params.host,
-                &[
-                    ("kuvert", "booked"),
-                    ("reference", &d.reference),
-                    ("service", &d.service),
-                    ("start", &d.start),
-                ],
-            );
+            let listed = |k: &str| self.params.detail.split(',').any(|w| w == k);
+            let mut message = vec![("kuvert", "booked")];
+            for (k, v) in [
+                ("reference", &d.reference),
+                ("service", &d.service),
+                ("start", &d.start),
+            ] {
+                if listed(k) {
+                    message.push((k, v));
+                }
+            }
+            post_to_host(&self.params.host, &message);
         }
         self.alert = None;
         self.slots = None;

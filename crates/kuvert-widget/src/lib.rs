@@ -94,6 +94,7 @@ pub fn parse_fragment(hash: &str, inbox: &str) -> app::Params {
         keys: get("keys"),
         lang: get("lang"),
         host: get("host"),
+        detail: get("detail"),
     };
     if !is_origin(&p.host) {
         p.host.clear();

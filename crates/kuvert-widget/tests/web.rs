@@ -83,6 +83,7 @@ fn mount_bare(keys: &str, lang: &str) -> Element {
             keys: keys.into(),
             lang: lang.into(),
             host: String::new(),
+            detail: String::new(),
         },
         Transport::Held,
         callback(),
