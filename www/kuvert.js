@@ -39,7 +39,7 @@
     } else if (m.kuvert === 'booked') {
       const detail = {};
       for (const k in shapes) {
-        if (!(k in m)) continue;
+        if (!m[k]) continue;
         if (typeof m[k] !== 'string' || !shapes[k].test(m[k])) return;
         detail[k] = m[k];
       }

@@ -38,7 +38,7 @@ const HOURS = '{ mon = ["07:00-21:00"], tue = ["07:00-21:00"], wed = ["07:00-21:
  * `trustForwardedFor` and `cancelsPerHour` set those config keys (behind a proxy, in
  * https.test.mjs).
  */
-export async function startStack({ schema, trustForwardedFor = false, cancelsPerHour = 1000, accounts } = {}) {
+export async function startStack({ schema, trustForwardedFor = false, cancelsPerHour = 1000, accounts, configRecipients } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kuvert-browser-'));
   // Staff accounts need the inbox's origin before it starts (passkeys are bound to it): a
   // port the OS picked, on `localhost`, which browsers treat as a secure context.
@@ -94,6 +94,7 @@ token_sha256 = "${tokenSha}"
 
 [[forms]]
 schema_file = "salon.json"
+recipients = ${JSON.stringify(configRecipients || [DEMO_PUBLIC])}
 
 [forms.services.cut]
 hours = ${HOURS}

@@ -31,7 +31,8 @@ use serde::{Deserialize, Serialize};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ids::{CancelHash, FormId, Reference, ServiceId};
 
-/// `GET /v1/forms/{id}`: the form and the business's time zone. No keys.
+/// `GET /v1/forms/{id}`: the form, the business's time zone, and the keys the inbox's config
+/// pins (the widget seals only when the snippet's keys are these).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormConfig {
@@ -39,6 +40,34 @@ pub struct FormConfig {
     pub schema: FormSchema,
     /// The IANA time zone the opening hours are in.
     pub time_zone: String,
+    /// The public keys (`age1…`) bookings of this form are sealed to, from the inbox's config.
+    pub recipients: Vec<String>,
+}
+
+/// `POST /v1/forms/{id}/problems`: the widget could not be used, for the inbox's metrics. It
+/// names the kind of problem and nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemReport {
+    /// What went wrong.
+    pub problem: WidgetProblem,
+}
+
+/// A problem the widget reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetProblem {
+    /// The snippet's keys are not the keys the inbox's config pins; nothing was sealed.
+    KeyMismatch,
+}
+
+impl WidgetProblem {
+    /// As on the wire and in the metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WidgetProblem::KeyMismatch => "key_mismatch",
+        }
+    }
 }
 
 /// `GET /v1/forms/{id}/slots`: the free slots of one service.

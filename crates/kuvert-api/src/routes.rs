@@ -5,6 +5,8 @@
 pub const FORM: &str = "/v1/forms/{id}";
 /// `GET`: free slots ([`crate::Slots`]); query `service`, `from`, `to`.
 pub const SLOTS: &str = "/v1/forms/{id}/slots";
+/// `POST` [`crate::ProblemReport`]: the widget could not be used (`204`; counted in `/metrics`).
+pub const PROBLEMS: &str = "/v1/forms/{id}/problems";
 /// `POST`: an envelope; `201` [`crate::BookingAccepted`].
 pub const BOOKINGS: &str = "/v1/bookings";
 /// `POST`: [`crate::CancelRequest`]; `204`.
@@ -57,6 +59,7 @@ pub const METRICS: &str = "/metrics";
 pub const ALL: &[(&str, &str)] = &[
     ("GET", FORM),
     ("GET", SLOTS),
+    ("POST", PROBLEMS),
     ("POST", BOOKINGS),
     ("POST", CANCEL),
     ("GET", STAFF_BOOKINGS),

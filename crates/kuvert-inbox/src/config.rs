@@ -121,6 +121,8 @@ struct RawForm {
     #[serde(default)]
     schema_file: Option<PathBuf>,
     #[serde(default)]
+    recipients: Option<Vec<String>>,
+    #[serde(default)]
     schema: Option<serde_json::Value>,
     #[serde(default)]
     services: BTreeMap<String, RawCalendar>,
@@ -329,6 +331,9 @@ pub fn is_origin(o: &str) -> bool {
 pub struct Form {
     /// The form schema (served to the widget).
     pub schema: FormSchema,
+    /// The public keys bookings are sealed to (`age1…`, as written): the second pin. The
+    /// widget seals only when the snippet's keys are these.
+    pub recipients: Vec<String>,
     /// Calendar per service id.
     pub services: BTreeMap<String, Calendar>,
 }
@@ -615,6 +620,29 @@ impl Config {
         }
         for (i, f) in raw.forms.into_iter().enumerate() {
             let at = |k: &str| format!("forms[{i}].{k}");
+            let recipients = f.recipients.clone().unwrap_or_default();
+            let pin_fix = "paste the recipients line `kuvert snippet` prints (the same keys as the page's snippet)";
+            let parsed: Result<BTreeSet<[u8; 32]>, _> = recipients
+                .iter()
+                .map(|r| {
+                    r.parse::<kuvert_core::recipient::Recipient>()
+                        .map(|r| *r.as_bytes())
+                })
+                .collect();
+            match parsed {
+                _ if recipients.is_empty() => problem(
+                    &at("recipients"),
+                    "is missing: the widget seals only to keys both the snippet and this config name".into(),
+                    pin_fix,
+                ),
+                Ok(keys) if keys.len() != recipients.len() || keys.len() > 8 => problem(
+                    &at("recipients"),
+                    "must list 1 to 8 distinct keys".into(),
+                    pin_fix,
+                ),
+                Ok(_) => {}
+                Err(e) => problem(&at("recipients"), format!("{e}"), pin_fix),
+            }
             let value = match (f.schema, f.schema_file) {
                 (Some(v), None) => v,
                 (None, Some(file)) => {
@@ -796,7 +824,14 @@ impl Config {
                     );
                 }
             }
-            forms.insert(schema.id.clone(), Form { schema, services });
+            forms.insert(
+                schema.id.clone(),
+                Form {
+                    schema,
+                    recipients,
+                    services,
+                },
+            );
         }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid {

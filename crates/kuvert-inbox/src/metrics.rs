@@ -16,6 +16,7 @@ pub struct Metrics {
     cancelled: AtomicU64,
     staff_deleted: AtomicU64,
     purged: AtomicU64,
+    problems: Mutex<BTreeMap<&'static str, u64>>,
     latency: Mutex<(Vec<u64>, u64, f64)>,
 }
 
@@ -29,6 +30,16 @@ impl Metrics {
     pub fn rejected(&self, code: &'static str) {
         *self
             .rejected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(code)
+            .or_default() += 1;
+    }
+
+    /// A widget reported a problem (`kuvert_api::WidgetProblem`).
+    pub fn problem(&self, code: &'static str) {
+        *self
+            .problems
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .entry(code)
@@ -111,6 +122,21 @@ impl Metrics {
             "kuvert_bookings_erased_total{{cause=\"retention\"}} {}",
             self.purged.load(Ordering::Relaxed)
         );
+        let _ = writeln!(
+            out,
+            "# HELP kuvert_widget_problems_total Widgets that could not be used, by problem.\n# TYPE kuvert_widget_problems_total counter"
+        );
+        for (code, n) in self
+            .problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "kuvert_widget_problems_total{{problem=\"{code}\"}} {n}"
+            );
+        }
         let l = self.latency.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(
             out,

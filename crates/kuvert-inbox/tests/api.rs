@@ -19,14 +19,23 @@ async fn book(
     (status, json, code)
 }
 
+/// Two-party key pinning (issue 20): the form config carries the keys the inbox's config pins
+/// (the widget compares them with the snippet's), and the schema itself none.
 #[tokio::test]
-async fn form_config_is_served_without_keys() {
+async fn form_config_serves_the_schema_and_the_configured_key_pin() {
     let t = inbox();
-    let (status, headers, json, text) = call(&t.app, get("/v1/forms/salon")).await;
+    let (status, headers, json, _) = call(&t.app, get("/v1/forms/salon")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["schema"]["id"], "salon");
     assert_eq!(json["time_zone"], "Europe/Stockholm");
-    assert!(!text.contains("age1"), "no keys in the form config");
+    assert_eq!(
+        json["recipients"],
+        serde_json::json!([recipient().to_string()])
+    );
+    assert!(
+        !json["schema"].to_string().contains("age1"),
+        "no keys in the schema"
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["cache-control"], "no-store");
     let (status, _, json, _) = call(&t.app, get("/v1/forms/clinic")).await;
@@ -659,4 +668,43 @@ async fn a_repeated_envelope_gets_the_same_booking_and_is_stored_once() {
     let (s, _, json, _) = call(&t.app, post_json("/v1/bookings", other.to_string())).await;
     assert_eq!((s, error_code(&json)), (StatusCode::CONFLICT, "slot_taken"));
     assert_eq!(t.state.inner().store.count().unwrap(), 1);
+}
+
+/// A widget that could not be used reports what kind of problem, and nothing else; the
+/// metrics count it.
+#[tokio::test]
+async fn widget_problems_are_counted_by_kind_only() {
+    let t = inbox();
+    let report =
+        |form: &str, body: &str| post_json(&format!("/v1/forms/{form}/problems"), body.to_owned());
+    let (status, ..) = call(&t.app, report("salon", r#"{"problem":"key_mismatch"}"#)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for (form, body, expected, code) in [
+        (
+            "salon",
+            r#"{"problem":"anything else"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "salon",
+            r#"{"problem":"key_mismatch","name":"Ada"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "clinic",
+            r#"{"problem":"key_mismatch"}"#,
+            StatusCode::NOT_FOUND,
+            "unknown_form",
+        ),
+    ] {
+        let (status, _, json, _) = call(&t.app, report(form, body)).await;
+        assert_eq!((status, error_code(&json)), (expected, code), "{body}");
+    }
+    let (_, _, _, metrics) = call(&t.app, staff("GET", "/metrics")).await;
+    assert!(
+        metrics.contains("kuvert_widget_problems_total{problem=\"key_mismatch\"} 1\n"),
+        "{metrics}"
+    );
 }

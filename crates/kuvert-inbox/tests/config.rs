@@ -128,3 +128,36 @@ fn a_forms_own_retention_wins_over_the_default() {
     let c = load(&config_text("default_retention_days = 90")).unwrap();
     assert_eq!(c.forms["salon"].schema.retention_days, 30);
 }
+
+/// Two-party key pinning (issue 20): a form names the keys it is sealed to, as the snippet
+/// does; a missing, damaged or repeated key is refused with the fix.
+#[test]
+fn a_form_must_pin_one_to_eight_distinct_valid_keys() {
+    let key = recipient().to_string();
+    let pinned = format!("recipients = [\"{key}\"]\n");
+    for (replacement, needle) in [
+        (String::new(), "forms[0].recipients: is missing"),
+        (
+            "recipients = []\n".to_owned(),
+            "forms[0].recipients: is missing",
+        ),
+        (
+            format!("recipients = [\"{key}\", \"{key}\"]\n"),
+            "must list 1 to 8 distinct keys",
+        ),
+        (
+            "recipients = [\"age1notakey\"]\n".to_owned(),
+            "forms[0].recipients:",
+        ),
+    ] {
+        let text = config_text("").replace(&pinned, &replacement);
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains(needle), "missing {needle:?} in\n{err}");
+        assert!(
+            err.contains("kuvert snippet"),
+            "the fix names the tool: {err}"
+        );
+    }
+    let c = load(&config_text("")).unwrap();
+    assert_eq!(c.forms["salon"].recipients, vec![key]);
+}

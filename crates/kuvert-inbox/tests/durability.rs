@@ -29,6 +29,7 @@ time_zone = "UTC"
 bookings_per_minute = 100000
 [[forms]]
 schema_file = "salon.json"
+recipients = ["age1xns0tpga0kfr3qjtdjfwmjqaqwuq0wls5v33r295y7w5usuddggq8gtgh8"]
 [forms.services.cut]
 hours = {{ {every_day} }}
 horizon_days = 30

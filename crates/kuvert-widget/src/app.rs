@@ -64,6 +64,8 @@ pub enum Req {
         /// The envelope JSON (ciphertext and public facts only).
         envelope: String,
     },
+    /// `POST /v1/forms/{id}/problems`: the snippet's keys are not the inbox's.
+    Problem,
     /// `POST /v1/bookings/{reference}/cancel`.
     Cancel {
         /// The booking reference.
@@ -844,6 +846,12 @@ impl App {
             }
             Req::Form => match answer {
                 Ok((200, body)) => match json::parse(&body).and_then(|v| wire::form_config(&v)) {
+                    // Two-party pinning: a script on the page or a changed inbox config
+                    // alone cannot redirect bookings to another key.
+                    Ok(cfg) if !same_keys(&self.recipients, &cfg.recipients) => {
+                        self.send(Req::Problem);
+                        self.broken(S::ErrLoad);
+                    }
                     Ok(cfg) => {
                         if cfg.schema.services.len() == 1 {
                             self.service = Some(cfg.schema.services[0].id.clone());
@@ -930,6 +938,7 @@ impl App {
                     }
                 }
             }
+            Req::Problem => {}
             Req::Cancel { .. } => {
                 self.busy = false;
                 match answer {
@@ -984,18 +993,24 @@ impl App {
         if let Some(d) = self.done.as_mut() {
             d.reference = reference;
             d.ics_url = ics_url(&d.reference, &d.start, &d.end, &name, &business);
+            // Facts the snippet did not opt in to go out empty.
             let listed = |k: &str| self.params.detail.split(',').any(|w| w == k);
-            let mut message = vec![("kuvert", "booked")];
-            for (k, v) in [
-                ("reference", &d.reference),
-                ("service", &d.service),
-                ("start", &d.start),
-            ] {
+            let fact = |k, v: &str| {
                 if listed(k) {
-                    message.push((k, v));
+                    v.to_owned()
+                } else {
+                    String::new()
                 }
-            }
-            post_to_host(&self.params.host, &message);
+            };
+            post_to_host(
+                &self.params.host,
+                &[
+                    ("kuvert", "booked"),
+                    ("reference", &fact("reference", &d.reference)),
+                    ("service", &fact("service", &d.service)),
+                    ("start", &fact("start", &d.start)),
+                ],
+            );
         }
         self.alert = None;
         self.slots = None;
@@ -1684,6 +1699,16 @@ pub fn post_to_host(host: &str, fields: &[(&str, &str)]) {
     let _ = parent.post_message(&msg, host);
 }
 
+/// Whether the snippet's keys and the inbox's (`served`, comma-separated) are the same set,
+/// compared as parsed keys: at most 8 each, so by pairs rather than sorting.
+fn same_keys(pinned: &[Recipient], served: &str) -> bool {
+    let Ok(theirs) = Recipient::parse_list(served) else {
+        return false;
+    };
+    let within = |a: &[Recipient], b: &[Recipient]| a.iter().all(|x| b.contains(x));
+    pinned.len() == theirs.len() && within(pinned, &theirs) && within(&theirs, pinned)
+}
+
 /// Starts the request `req`: the promise of its response, unless it cannot be made.
 ///
 /// The `RequestInit` is a plain object built with [`options`] (`fetch` takes any object): one
@@ -1717,10 +1742,17 @@ fn fetch(inbox: &str, form: &str, req: &Req) -> Option<js_sys::Promise> {
             ]),
             None,
         ),
-        Req::Book { envelope } => (kuvert_core::cat(&[inbox, "/v1/bookings"]), Some(envelope)),
+        Req::Book { envelope } => (
+            kuvert_core::cat(&[inbox, "/v1/bookings"]),
+            Some(envelope.as_str()),
+        ),
+        Req::Problem => (
+            kuvert_core::cat(&[inbox, "/v1/forms/", &enc(form), "/problems"]),
+            Some(r#"{"problem":"key_mismatch"}"#),
+        ),
         Req::Cancel { reference, body } => (
             kuvert_core::cat(&[inbox, "/v1/bookings/", &enc(reference), "/cancel"]),
-            Some(body),
+            Some(body.as_str()),
         ),
     };
     if let Some(body) = body {

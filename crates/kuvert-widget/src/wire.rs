@@ -15,6 +15,8 @@ pub struct FormConfig {
     pub schema: FormSchema,
     /// IANA time zone of the opening hours.
     pub time_zone: String,
+    /// The keys the inbox's config pins, comma-separated as in the fragment (unparsed).
+    pub recipients: String,
 }
 
 /// One slot from `GET /v1/forms/{id}/slots`.
@@ -148,6 +150,14 @@ pub fn form_config(v: &Value) -> Result<FormConfig, Error> {
             phone_country_code: opt_text(s, "phone_country_code")?,
         },
         time_zone: text(v, "time_zone")?,
+        recipients: {
+            let mut keys = String::new();
+            for r in list(v, "recipients")? {
+                keys.push_str(r.str().ok_or(Error)?);
+                keys.push(',');
+            }
+            keys
+        },
     })
 }
 
@@ -434,12 +444,19 @@ mod tests {
 
         proptest! {
             #[test]
-            fn form_config_reads_as_serde_reads_it(schema in schema(), time_zone in text()) {
-                let served = serde_json::to_string(&FormConfig { schema, time_zone }).unwrap();
+            fn form_config_reads_as_serde_reads_it(
+                schema in schema(),
+                time_zone in text(),
+                recipients in proptest::collection::vec(text(), 0..4),
+            ) {
+                let served =
+                    serde_json::to_string(&FormConfig { schema, time_zone, recipients }).unwrap();
                 let theirs: FormConfig = serde_json::from_str(&served).unwrap();
                 let ours = form_config(&value(&served)).unwrap();
                 prop_assert_eq!(ours.schema, theirs.schema);
                 prop_assert_eq!(ours.time_zone, theirs.time_zone);
+                let joined: String = theirs.recipients.iter().map(|r| r.clone() + ",").collect();
+                prop_assert_eq!(ours.recipients, joined);
             }
 
             #[test]

@@ -101,7 +101,9 @@ fn mount_with(keys: &str, lang: &str) -> Element {
 /// A fresh root with the app mounted, its language pack and the form config answered.
 fn mount(lang: &str) -> Element {
     let root = mount_with(DEMO_PUBLIC, lang);
-    let config = format!(r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm"}}"#);
+    let config = format!(
+        r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm","recipients":["{DEMO_PUBLIC}"]}}"#
+    );
     assert_eq!(app::respond(Ok((200, config))), Some(Req::Form));
     root
 }
@@ -683,6 +685,49 @@ fn times_are_written_as_the_locale_writes_them() {
     );
 }
 
+/// Issue 20, two-party pinning: the frame seals only when the snippet's keys (the fragment) are
+/// the keys the inbox's config pins (the form config). On a mismatch it says plainly that the
+/// form cannot be used, reports `key_mismatch` to the inbox, and seals nothing.
+#[wasm_bindgen_test]
+fn the_frame_seals_only_to_keys_the_page_and_the_inbox_agree_on() {
+    const OTHER: &str = "age1d6kke0x8jm4dm72r5q3j3r4wsz4r99p0wg8atvq9nrze9l3yaptq9uw8hn";
+    for (snippet, config) in [
+        (DEMO_PUBLIC.to_owned(), OTHER.to_owned()),
+        (OTHER.to_owned(), DEMO_PUBLIC.to_owned()),
+        (
+            DEMO_PUBLIC.to_owned(),
+            format!(r#"{DEMO_PUBLIC}","{OTHER}"#),
+        ),
+        (DEMO_PUBLIC.to_owned(), "not a key".to_owned()),
+    ] {
+        let root = mount_with(&snippet, "en");
+        let answer = format!(
+            r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm","recipients":["{config}"]}}"#
+        );
+        assert_eq!(app::respond(Ok((200, answer))), Some(Req::Form));
+        assert!(
+            text(&root, "[role=alert]").starts_with("The booking form could not be loaded"),
+            "{snippet} vs {config}: {}",
+            root.text_content().unwrap_or_default()
+        );
+        assert!(!exists(&root, "input[name=service]"), "no form to fill in");
+        assert!(
+            matches!(&app::held()[..], [Req::Problem]),
+            "the mismatch is reported, and nothing else is sent"
+        );
+    }
+    // The same keys in another order, and written in capitals, agree.
+    let both = format!("{OTHER},{DEMO_PUBLIC}");
+    let root = mount_with(&both, "en");
+    let answer = format!(
+        r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm","recipients":["{}","{}"]}}"#,
+        DEMO_PUBLIC.to_uppercase(),
+        OTHER
+    );
+    app::respond(Ok((200, answer)));
+    assert_eq!(text(&root, "h2"), "Choose a service");
+}
+
 #[wasm_bindgen_test]
 fn missing_or_damaged_keys_stop_the_form_with_a_message_for_the_business() {
     for keys in ["", "age1notakey", "AGE-SECRET-KEY-1QQQQ"] {
@@ -746,7 +791,9 @@ fn a_language_pack_that_does_not_arrive_is_said_and_can_be_fetched_again() {
         Some("en")
     );
     // The form config arriving meanwhile changes nothing while there are no words.
-    let config = format!(r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm"}}"#);
+    let config = format!(
+        r#"{{"schema":{SALON},"time_zone":"Europe/Stockholm","recipients":["{DEMO_PUBLIC}"]}}"#
+    );
     assert_eq!(app::respond(Ok((200, config))), Some(Req::Form));
     assert_eq!(text(&root, "[role=alert]"), NO_PACK);
     // A pack of another language (or version, or cut short) is refused like a failure.

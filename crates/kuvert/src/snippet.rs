@@ -122,8 +122,11 @@ pub fn render(s: &Snippet<'_>, integrity: &str) -> Result<String> {
         tag.push_str(&format!(" data-lang=\"{}\"", attr(l)));
     }
     tag.push_str(" async></script>\n");
+    let quoted: Vec<String> = s.recipients.iter().map(|r| format!("\"{r}\"")).collect();
     let mut text = format!(
-        "{tag}\nIf your page sends a Content-Security-Policy, allow the widget:\n  script-src {widget_origin}\n  frame-src {widget_origin}\n"
+        "{tag}\nAnd in the inbox config, in the [[forms]] entry of {form} (the widget seals only when\nthe page and the inbox pin the same keys):\n  recipients = [{keys}]\n\nIf your page sends a Content-Security-Policy, allow the widget:\n  script-src {widget_origin}\n  frame-src {widget_origin}\n",
+        form = s.form,
+        keys = quoted.join(", ")
     );
     if widget_origin != inbox_origin {
         text.push_str(&format!(

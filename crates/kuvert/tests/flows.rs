@@ -87,7 +87,7 @@ fn live_inbox_with(extra: &str) -> LiveInbox {
         .map(|d| format!("{d} = [\"00:00-24:00\"]"))
         .join(", ");
     let config = format!(
-        "listen = \"127.0.0.1:0\"\ndatabase = \"inbox.sqlite3\"\ntime_zone = \"UTC\"\nstatic_dir = \"www\"\n{extra}\n[rate_limits]\nbookings_per_minute = 1000\n[[staff]]\nname = \"reception\"\ntoken_sha256 = \"{hash}\"\n[[forms]]\nschema_file = \"salon.json\"\n[forms.services.cut]\nhours = {{ {every_day} }}\nmin_notice_minutes = 0\n[forms.services.colour]\nhours = {{ mon = [\"09:00-17:00\"] }}\n"
+        "listen = \"127.0.0.1:0\"\ndatabase = \"inbox.sqlite3\"\ntime_zone = \"UTC\"\nstatic_dir = \"www\"\n{extra}\n[rate_limits]\nbookings_per_minute = 1000\n[[staff]]\nname = \"reception\"\ntoken_sha256 = \"{hash}\"\n[[forms]]\nschema_file = \"salon.json\"\nrecipients = [\"age1xns0tpga0kfr3qjtdjfwmjqaqwuq0wls5v33r295y7w5usuddggq8gtgh8\"]\n[forms.services.cut]\nhours = {{ {every_day} }}\nmin_notice_minutes = 0\n[forms.services.colour]\nhours = {{ mon = [\"09:00-17:00\"] }}\n"
     );
     let config =
         kuvert_inbox::config::Config::from_toml(&config, dir.path(), "inbox.toml").unwrap();

@@ -279,6 +279,7 @@ cancel_attempts_per_hour = 1000
 
 [[forms]]
 schema_file = "salon.json"
+recipients = ["age1xns0tpga0kfr3qjtdjfwmjqaqwuq0wls5v33r295y7w5usuddggq8gtgh8"]
 [forms.services.cut]
 hours = {all_day}
 horizon_days = 60
@@ -290,6 +291,7 @@ min_notice_minutes = 0
 
 [[forms]]
 schema_file = "bench.json"
+recipients = ["age1xns0tpga0kfr3qjtdjfwmjqaqwuq0wls5v33r295y7w5usuddggq8gtgh8"]
 [forms.services.slot]
 hours = {all_day}
 horizon_days = 62

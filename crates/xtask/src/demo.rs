@@ -132,13 +132,24 @@ fn prepare(dir: &Path) -> Result<bool, String> {
         write("token.txt", &(after("token ")? + "\n"))?;
         write("token.sha256", &after("token_sha256 ")?)?;
     }
+    let fresh_key = ensure_key(dir)?;
     let hash = std::fs::read_to_string(dir.join("token.sha256")).map_err(|e| e.to_string())?;
+    let public = std::fs::read_to_string(dir.join("staff.pub")).map_err(|e| e.to_string())?;
     let www = root().join("www");
+    // The key is pinned twice, as in production: in the page's snippet and here.
     let config = include_str!("../demo/inbox.toml")
         .replace("@WWW@", &www.display().to_string())
-        .replace("@TOKEN_SHA256@", hash.trim());
+        .replace("@TOKEN_SHA256@", hash.trim())
+        .replace("@RECIPIENT@", public.trim());
     write("inbox.toml", &config)?;
+    Ok(fresh_key)
+}
 
+/// Makes the demo staff key unless it exists. Returns whether a new key was made.
+fn ensure_key(dir: &Path) -> Result<bool, String> {
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write {DIR}/{name}: {e}"))
+    };
     if dir.join("staff.key").exists() && dir.join("staff.pub").exists() {
         return Ok(false);
     }

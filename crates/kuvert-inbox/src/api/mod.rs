@@ -205,6 +205,10 @@ pub fn app(state: AppState) -> Router {
     let public = Router::new()
         .route(routes::FORM, get(public::get_form))
         .route(routes::SLOTS, get(public::get_slots))
+        .route(
+            routes::PROBLEMS,
+            post(public::post_problem).layer(DefaultBodyLimit::max(public::PROBLEM_BODY_LIMIT)),
+        )
         .route(routes::BOOKINGS, bookings)
         .route(
             routes::CANCEL,

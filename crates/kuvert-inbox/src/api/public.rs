@@ -39,7 +39,30 @@ pub(super) async fn get_form(
     Ok(Json(FormConfig {
         schema: f.schema.clone(),
         time_zone: state.0.config.time_zone_name.clone(),
+        recipients: f.recipients.clone(),
     }))
+}
+
+/// Largest problem report.
+pub(super) const PROBLEM_BODY_LIMIT: usize = 256;
+
+/// `POST /v1/forms/{id}/problems`: counts a widget's problem; per-address limited like
+/// bookings, so it cannot inflate the counters from one place.
+pub(super) async fn post_problem(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    _: WithinLimit<Bookings>,
+    JsonBody(body): JsonBody<PROBLEM_BODY_LIMIT>,
+) -> ApiResult<StatusCode> {
+    form(&state, &id)?;
+    let report: kuvert_api::ProblemReport = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::Invalid("send {\"problem\": \"key_mismatch\"}"))?;
+    state.0.metrics.problem(report.problem.as_str());
+    tracing::warn!(
+        problem = report.problem.as_str(),
+        "a widget could not be used"
+    );
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -31,6 +31,7 @@ pub fn unix(s: &str) -> i64 {
 
 pub fn config_text(extra: &str) -> String {
     let token_hash = kuvert_core::hex(&<sha2::Sha256 as sha2::Digest>::digest(TOKEN.as_bytes()));
+    let key = recipient();
     format!(
         r#"
 listen = "127.0.0.1:0"
@@ -46,6 +47,7 @@ scopes = ["read", "erase", "metrics"]
 
 [[forms]]
 schema_file = "salon.json"
+recipients = ["{key}"]
 
 [forms.services.cut]
 hours = {{ mon = ["09:00-12:00", "13:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"], thu = ["09:00-17:00"], fri = ["09:00-17:00"] }}
