@@ -5,7 +5,11 @@
 // function every listener and promise of the widget calls back into (see the crate's `lib.rs`).
 import { callback, initSync, start } from './kuvert_widget.js';
 
-const wasm = 'pkg/kuvert_widget_bg.wasm'; // relative to frame.html
+// Relative to frame.html, which preloads it (`<link rel=preload as=fetch crossorigin>`): the
+// Wasm downloads beside this script rather than after it, and this fetch takes that download.
+// So the form is usable after three round trips: frame.html; this script, the style and the
+// Wasm; then the language pack and the form config (BENCHMARKS.md, section 2).
+const wasm = 'pkg/kuvert_widget_bg.wasm';
 WebAssembly.compileStreaming(fetch(wasm))
   // A server that sends the file without `Content-Type: application/wasm`: compile the bytes.
   .catch(() => fetch(wasm).then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)))

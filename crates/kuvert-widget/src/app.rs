@@ -1700,13 +1700,14 @@ pub fn post_to_host(host: &str, fields: &[(&str, &str)]) {
 }
 
 /// Whether the snippet's keys and the inbox's (`served`, comma-separated) are the same set,
-/// compared as parsed keys: at most 8 each, so by pairs rather than sorting.
+/// compared as parsed keys: at most 8 each, so by pairs rather than sorting (a key listed twice
+/// is still the same set).
 fn same_keys(pinned: &[Recipient], served: &str) -> bool {
     let Ok(theirs) = Recipient::parse_list(served) else {
         return false;
     };
     let within = |a: &[Recipient], b: &[Recipient]| a.iter().all(|x| b.contains(x));
-    pinned.len() == theirs.len() && within(pinned, &theirs) && within(&theirs, pinned)
+    within(pinned, &theirs) && within(&theirs, pinned)
 }
 
 /// Starts the request `req`: the promise of its response, unless it cannot be made.
