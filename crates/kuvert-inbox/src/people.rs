@@ -639,6 +639,8 @@ impl Store {
             [id],
         )?;
         tx.commit()?;
+        // As after an erasure: the deleted rows' old pages leave the WAL too.
+        self.truncate_wal(&conn)?;
         Ok(true)
     }
 

@@ -361,7 +361,7 @@ impl Store {
     /// readers up to the busy timeout; if one still holds an old snapshot (a long backup), the
     /// truncate is reported and left pending, and retried by the next erasure or purge
     /// ([`Store::retry_wal_truncate`]). Returns whether the WAL is empty now.
-    fn truncate_wal(&self, conn: &Connection) -> Result<bool, StoreError> {
+    pub(crate) fn truncate_wal(&self, conn: &Connection) -> Result<bool, StoreError> {
         let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
         let done = busy == 0;
         self.wal_pending.store(!done, Ordering::SeqCst);
