@@ -13,7 +13,6 @@ const MIN_WASM_OPT: u32 = 116;
 /// All set-up steps; Chromium only with `browser`.
 pub fn all(browser: bool) -> Result<(), String> {
     wasm_target()?;
-    openssl_dev()?;
     let wasm_opt = wasm_opt()?;
     println!("xtask: wasm-opt ready at {}", wasm_opt.display());
     if browser {
@@ -130,15 +129,6 @@ pub fn chromium() -> Result<(), String> {
     debian_packages(
         &["/usr/bin/chromium", "/usr/bin/chromedriver"],
         &["chromium", "chromium-driver"],
-    )
-}
-
-/// Debian's OpenSSL headers and pkg-config, which webauthn-rs (the inbox's passkeys) links
-/// against, when missing.
-pub fn openssl_dev() -> Result<(), String> {
-    debian_packages(
-        &["/usr/include/openssl/ssl.h", "/usr/bin/pkg-config"],
-        &["libssl-dev", "pkg-config"],
     )
 }
 

@@ -57,10 +57,6 @@ pub fn test() -> Result<(), String> {
         setup::chromium,
     )?;
     s.run("set-up: Caddy (Debian package)", setup::caddy)?;
-    s.run(
-        "set-up: OpenSSL headers and pkg-config for webauthn-rs (Debian packages)",
-        setup::openssl_dev,
-    )?;
     s.run("format (cargo fmt --check)", || {
         Cmd::new(&cargo()).args(["fmt", "--all", "--check"]).run()
     })?;
