@@ -170,6 +170,25 @@ fn open_with_the_schema_rechecks_against_the_form() {
         text(&with.stderr)
     );
     assert!(with.stdout.is_empty());
+    // The answer of a current inbox (with the keys it pins) works the same; so does the
+    // older answer above, without them.
+    std::fs::write(
+        &schema,
+        format!("{{\"schema\": {SALON}, \"time_zone\": \"UTC\", \"recipients\": [\"age1xns0tpga0kfr3qjtdjfwmjqaqwuq0wls5v33r295y7w5usuddggq8gtgh8\"]}}"),
+    )
+    .unwrap();
+    let current = kuvert(&[
+        "open",
+        "-i",
+        DEMO_KEY,
+        "--schema",
+        schema.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(current.status.code(), Some(3), "{}", text(&current.stderr));
+    assert!(text(&current.stderr).contains("date_of_birth: this form does not ask for this field"));
 }
 
 /// Finding 3, "`export-age` path traversal": a reference that is not of the inbox's shape
