@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startStack, launch, run, INBOX_BIN } from './harness.mjs';
+import { startStack, launch, run, INBOX_BIN, ROOT } from './harness.mjs';
 
 let stack;
 let browser;
@@ -24,8 +24,8 @@ function linkIn(out) {
 }
 
 /** A browser context with its own virtual platform authenticator (user verification, PRF). */
-async function device() {
-  const context = await browser.newContext();
+async function device(options = {}) {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -196,5 +196,30 @@ test('a second passkey is added and one removed, never the last; no PRF output i
   assert.deepEqual(result, { count: 2, first: 204, last: 404, left: 1 });
   assert.ok(sent.some((b) => b.includes('"clientExtensionResults":{}')), 'the finish bodies were seen');
   assert.ok(!sent.some((b) => b.includes('"prf"')), 'no PRF output in any request');
+  await context.close();
+});
+
+test('the staff pages have no accessibility violations (axe: WCAG 2.1 AA and best practice)', async () => {
+  const link = linkIn(await staff('invite', 'Axel', '--role', 'desk'));
+  const { context, page } = await device({ bypassCSP: true });
+  const axe = async () => {
+    await page.addScriptTag({ path: join(ROOT, 'node_modules/axe-core/axe.min.js') });
+    const r = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  };
+  const problems = [];
+  await page.goto(`${origin()}/desk/`);
+  await page.getByRole('button', { name: 'Sign in with passkey' }).waitFor();
+  problems.push(...(await axe()).map((v) => `sign-in: ${v}`));
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Create passkey' }).waitFor();
+  problems.push(...(await axe()).map((v) => `enrol: ${v}`));
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await page.getByText('You are signed in as').waitFor();
+  problems.push(...(await axe()).map((v) => `signed in: ${v}`));
+  assert.deepEqual(problems, []);
+  // Positive control: axe, injected like this, sees a violation when there is one.
+  await page.evaluate(() => document.body.append(Object.assign(document.createElement('img'), { src: 'data:,' })));
+  assert.ok((await axe()).some((v) => v.startsWith('image-alt')));
   await context.close();
 });
