@@ -173,8 +173,16 @@ fn run(cli: Cli) -> Result<(), String> {
             .block_on(serve(config)),
         Command::Check => {
             let c = Config::load(&config).map_err(|e| e.to_string())?;
+            let accounts = match &c.accounts {
+                Some(a) => format!(
+                    "staff accounts on at {} (roles: owner{})",
+                    a.origin,
+                    a.roles.iter().map(|r| format!(", {r}")).collect::<String>()
+                ),
+                None => "staff accounts off".to_owned(),
+            };
             println!(
-                "{}: ok ({} form(s), {} staff token(s))",
+                "{}: ok ({} form(s), {} staff token(s) in the config, {accounts})",
                 config.display(),
                 c.forms.len(),
                 c.staff.len()
