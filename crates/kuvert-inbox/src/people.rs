@@ -808,6 +808,15 @@ mod tests {
         r.iter().map(|s| (*s).to_owned()).collect()
     }
 
+    /// `name`, a desk person, invited at 0 and enrolled at 1 with a passkey `credential`.
+    fn enrolled(s: &Store, name: &str, credential: &[u8]) -> Person {
+        let p = s.add_person(name, &roles(&["desk"]), 0).unwrap().unwrap();
+        let (_i, invite) = Secret::generate().unwrap();
+        s.add_invite(p.id, &invite, 1000).unwrap();
+        s.enrol(&invite, credential, "{}", 1).unwrap().unwrap();
+        p
+    }
+
     #[test]
     fn names_that_could_reshape_a_log_or_screen_are_refused() {
         assert!(is_valid_name("Ana Müller"));
@@ -861,10 +870,7 @@ mod tests {
     #[test]
     fn sessions_end_when_idle_at_their_limit_and_at_sign_out() {
         let (_d, s) = store();
-        let p = s.add_person("Ana", &roles(&["desk"]), 0).unwrap().unwrap();
-        let (_i, invite) = Secret::generate().unwrap();
-        s.add_invite(p.id, &invite, 1000).unwrap();
-        s.enrol(&invite, b"c", "{}", 1).unwrap().unwrap();
+        let p = enrolled(&s, "Ana", b"c");
         let limits = SessionLimits {
             idle: 900,
             max: 3600,
@@ -896,10 +902,7 @@ mod tests {
     #[test]
     fn removing_a_person_ends_everything_they_held_at_once() {
         let (_d, s) = store();
-        let p = s.add_person("Ana", &roles(&["desk"]), 0).unwrap().unwrap();
-        let (_i, invite) = Secret::generate().unwrap();
-        s.add_invite(p.id, &invite, 1000).unwrap();
-        s.enrol(&invite, b"c", "{}", 1).unwrap().unwrap();
+        let p = enrolled(&s, "Ana", b"c");
         let limits = SessionLimits {
             idle: 900,
             max: 3600,
@@ -931,10 +934,7 @@ mod tests {
     #[test]
     fn a_restore_does_not_bring_back_a_removed_person() {
         let (dir, s) = store();
-        let p = s.add_person("Ana", &roles(&["desk"]), 0).unwrap().unwrap();
-        let (_i, invite) = Secret::generate().unwrap();
-        s.add_invite(p.id, &invite, 1000).unwrap();
-        s.enrol(&invite, b"c", "{}", 1).unwrap().unwrap();
+        let p = enrolled(&s, "Ana", b"c");
         let (_t, token) = Secret::generate().unwrap();
         s.add_token(p.id, &token, &BTreeSet::from([Scope::Read]), 2, 10_000)
             .unwrap();
@@ -959,10 +959,7 @@ mod tests {
     #[test]
     fn tokens_expire_and_a_new_key_drops_grants_sealed_to_the_old() {
         let (_d, s) = store();
-        let p = s.add_person("Ana", &roles(&["desk"]), 0).unwrap().unwrap();
-        let (_i, invite) = Secret::generate().unwrap();
-        s.add_invite(p.id, &invite, 1000).unwrap();
-        s.enrol(&invite, b"c", "{}", 1).unwrap().unwrap();
+        let p = enrolled(&s, "Ana", b"c");
         let (_t, token) = Secret::generate().unwrap();
         s.add_token(p.id, &token, &BTreeSet::from([Scope::Read]), 0, 100)
             .unwrap();
@@ -979,10 +976,7 @@ mod tests {
     #[test]
     fn the_last_passkey_cannot_be_removed() {
         let (_d, s) = store();
-        let p = s.add_person("Ana", &roles(&["desk"]), 0).unwrap().unwrap();
-        let (_i, invite) = Secret::generate().unwrap();
-        s.add_invite(p.id, &invite, 1000).unwrap();
-        s.enrol(&invite, b"c1", "{}", 1).unwrap().unwrap();
+        let p = enrolled(&s, "Ana", b"c1");
         s.add_passkey(p.id, b"c2", "{}", 2).unwrap();
         let keys = s.passkeys(p.id).unwrap();
         assert!(s.remove_passkey(p.id, keys[0].id).unwrap());

@@ -6,10 +6,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-
 use age::secrecy::ExposeSecret;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -17,6 +13,8 @@ use common::*;
 use kuvert_inbox::api::directory::invite_person;
 use kuvert_inbox::config::Scope;
 use kuvert_inbox::people::{Person, Secret};
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
 
 const ORIGIN: &str = "https://inbox.example";
 
@@ -328,16 +326,7 @@ fn open_armored(identity: &age::x25519::Identity, file: &str) -> Option<Vec<u8>>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grant_opens_bookings_for_its_holder_only_and_no_secret_is_left_in_logs_or_database() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .finish(),
-    )
-    .unwrap();
+    let logs = Captured::install();
     let t = accounts_inbox();
     let (_, owner) = enrolled(&t, "Olive", &["owner"]);
     let (ana, ana_session) = enrolled(&t, "Ana", &["desk"]);
@@ -491,23 +480,4 @@ fn envelope_to(recipient: &str) -> (String, kuvert_core::CancelCode) {
         "2027-02-22T10:30:00Z",
         "",
     )
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
 }

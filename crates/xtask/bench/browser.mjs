@@ -58,31 +58,40 @@ const speed = await page.evaluate(async (count) => {
 
 // Cold start: a fresh context (empty cache) loads the host page; from the loader script's
 // response end (host page clock) to the first service choice existing in the frame (frame
-// clock; both are wall-clock via timeOrigin).
-const cold = [];
-for (let i = 0; i < 5; i += 1) {
-  const context = await browser.newContext();
-  await context.addInitScript(() => {
-    if (!location.pathname.endsWith('/frame.html')) return;
-    new MutationObserver((_, obs) => {
-      if (document.querySelector('input[name=service]')) {
-        window.__interactive = performance.timeOrigin + performance.now();
-        obs.disconnect();
-      }
-    }).observe(document, { subtree: true, childList: true });
-  });
-  const p = await context.newPage();
-  await p.goto(hostPage);
-  await p.frameLocator('iframe').getByRole('radio').first().waitFor();
-  const loaderEnd = await p.evaluate(() => {
-    const loader = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/kuvert.js'));
-    return performance.timeOrigin + (loader ? loader.responseEnd : NaN);
-  });
-  const interactive = await p.frameLocator('iframe').locator('html').evaluate(() => window.__interactive);
-  cold.push(Math.round(interactive - loaderEnd));
-  await context.close();
+// clock; both are wall-clock via timeOrigin). `latency` (ms) is emulated on every request.
+async function coldStarts(b, runs, latency) {
+  const times = [];
+  for (let i = 0; i < runs; i += 1) {
+    const context = await b.newContext();
+    await context.addInitScript(() => {
+      if (!location.pathname.endsWith('/frame.html')) return;
+      new MutationObserver((_, obs) => {
+        if (document.querySelector('input[name=service]')) {
+          window.__interactive = performance.timeOrigin + performance.now();
+          obs.disconnect();
+        }
+      }).observe(document, { subtree: true, childList: true });
+    });
+    const p = await context.newPage();
+    if (latency) {
+      const cdp = await context.newCDPSession(p);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 });
+    }
+    await p.goto(hostPage);
+    await p.frameLocator('iframe').getByRole('radio').first().waitFor();
+    const loaderEnd = await p.evaluate(() => {
+      const loader = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/kuvert.js'));
+      return performance.timeOrigin + (loader ? loader.responseEnd : NaN);
+    });
+    const interactive = await p.frameLocator('iframe').locator('html').evaluate(() => window.__interactive);
+    times.push(Math.round(interactive - loaderEnd));
+    await context.close();
+  }
+  return times.sort((a, b) => a - b);
 }
-cold.sort((a, b) => a - b);
+
+const cold = await coldStarts(browser, 5, 0);
 await browser.close();
 
 // The same at 100 ms of emulated latency on every request (issue 20: the round trips before the
@@ -92,33 +101,7 @@ const throttled = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: [...ARGS, '--disable-site-isolation-trials', '--disable-features=IsolateOrigins,site-per-process'],
 });
-const slow = [];
-for (let i = 0; i < 7; i += 1) {
-  const context = await throttled.newContext();
-  await context.addInitScript(() => {
-    if (!location.pathname.endsWith('/frame.html')) return;
-    new MutationObserver((_, obs) => {
-      if (document.querySelector('input[name=service]')) {
-        window.__interactive = performance.timeOrigin + performance.now();
-        obs.disconnect();
-      }
-    }).observe(document, { subtree: true, childList: true });
-  });
-  const p = await context.newPage();
-  const cdp = await context.newCDPSession(p);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 100, downloadThroughput: -1, uploadThroughput: -1 });
-  await p.goto(hostPage);
-  await p.frameLocator('iframe').getByRole('radio').first().waitFor();
-  const loaderEnd = await p.evaluate(() => {
-    const loader = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/kuvert.js'));
-    return performance.timeOrigin + (loader ? loader.responseEnd : NaN);
-  });
-  const interactive = await p.frameLocator('iframe').locator('html').evaluate(() => window.__interactive);
-  slow.push(Math.round(interactive - loaderEnd));
-  await context.close();
-}
-slow.sort((a, b) => a - b);
+const slow = await coldStarts(throttled, 7, 100);
 await throttled.close();
 console.log(JSON.stringify({
   ...speed,

@@ -8,7 +8,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kuvert_api::accounts::{Ceremony, CeremonyFinish, EnrolStart, Me, PasskeyInfo, SignInStart};
 use serde::de::DeserializeOwned;
-use webauthn_rs::prelude::{Passkey, PublicKeyCredential, RegisterPublicKeyCredential, Uuid};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, CredentialID, Passkey, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential, Uuid,
+};
 
 use super::extract::{ApiPath, ClientIp, JsonBody, StaffUser};
 use super::passkeys::{Passkeys, Pending, clear_cookie, require_origin, set_cookie};
@@ -45,6 +48,52 @@ fn credential<T: DeserializeOwned>(mut value: serde_json::Value) -> ApiResult<T>
     }
     serde_json::from_value(value)
         .map_err(|_| ApiError::Invalid("credential is not a WebAuthn PublicKeyCredential"))
+}
+
+/// Holds `pending` and answers with its id and the browser's `options`.
+fn ceremony(
+    passkeys: &Passkeys,
+    pending: Pending,
+    options: impl serde::Serialize,
+    now: i64,
+) -> ApiResult<Json<Ceremony>> {
+    let ceremony = passkeys.begin(pending, now)?;
+    Ok(Json(Ceremony {
+        ceremony,
+        options: serde_json::to_value(options).map_err(ApiError::internal)?,
+    }))
+}
+
+/// Starts registering a passkey for `person`, leaving out the credentials in `exclude`.
+fn start_registration(
+    passkeys: &Passkeys,
+    person: &Person,
+    exclude: Option<Vec<CredentialID>>,
+) -> ApiResult<(CreationChallengeResponse, PasskeyRegistration)> {
+    passkeys
+        .webauthn
+        .start_passkey_registration(
+            Uuid::from_bytes(person.handle),
+            &person.name,
+            &person.name,
+            exclude,
+        )
+        .map_err(ApiError::internal)
+}
+
+/// Verifies a registration: the new passkey's credential id and its stored form (JSON).
+fn finish_registration(
+    passkeys: &Passkeys,
+    credential_json: serde_json::Value,
+    state: &PasskeyRegistration,
+) -> ApiResult<(Vec<u8>, String)> {
+    let cred: RegisterPublicKeyCredential = credential(credential_json)?;
+    let passkey = passkeys
+        .webauthn
+        .finish_passkey_registration(&cred, state)
+        .map_err(|_| ApiError::SignInFailed)?;
+    let json = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
+    Ok((passkey.cred_id().to_vec(), json))
 }
 
 /// What the page shows about the signed-in person.
@@ -104,27 +153,13 @@ pub(super) async fn enrol_start(
     let person = blocking(move || s.inner().store.invite(&invite, now))
         .await?
         .map_err(ApiError::Invite)?;
-    let (options, reg) = passkeys
-        .webauthn
-        .start_passkey_registration(
-            Uuid::from_bytes(person.handle),
-            &person.name,
-            &person.name,
-            None,
-        )
-        .map_err(ApiError::internal)?;
-    let ceremony = passkeys.begin(
-        Pending::Enrol {
-            invite,
-            person: person.id,
-            state: reg,
-        },
-        now,
-    )?;
-    Ok(Json(Ceremony {
-        ceremony,
-        options: serde_json::to_value(options).map_err(ApiError::internal)?,
-    }))
+    let (options, reg) = start_registration(passkeys, &person, None)?;
+    let pending = Pending::Enrol {
+        invite,
+        person: person.id,
+        state: reg,
+    };
+    ceremony(passkeys, pending, options, now)
 }
 
 /// `POST /v1/staff/enrol/finish`.
@@ -145,14 +180,8 @@ pub(super) async fn enrol_finish(
     else {
         return Err(ApiError::CeremonyExpired);
     };
-    let cred: RegisterPublicKeyCredential = credential(req.credential)?;
-    let passkey = passkeys
-        .webauthn
-        .finish_passkey_registration(&cred, &reg)
-        .map_err(|_| ApiError::SignInFailed)?;
-    let json = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
+    let (cred_id, json) = finish_registration(passkeys, req.credential, &reg)?;
     let s = state.clone();
-    let cred_id = passkey.cred_id().to_vec();
     let enrolled = blocking(move || {
         let store = &s.inner().store;
         if store.credential_taken(&cred_id)? {
@@ -256,17 +285,11 @@ pub(super) async fn signin_start(
         .start_passkey_authentication(&keys)
         .map_err(ApiError::internal)?;
     let now = state.inner().clock.now();
-    let ceremony = passkeys.begin(
-        Pending::SignIn {
-            person: person.id,
-            state: auth,
-        },
-        now,
-    )?;
-    Ok(Json(Ceremony {
-        ceremony,
-        options: serde_json::to_value(options).map_err(ApiError::internal)?,
-    }))
+    let pending = Pending::SignIn {
+        person: person.id,
+        state: auth,
+    };
+    ceremony(passkeys, pending, options, now)
 }
 
 /// `POST /v1/staff/signin/finish`.
@@ -365,27 +388,13 @@ pub(super) async fn passkey_add_start(
     let id = person.id;
     let existing = blocking(move || s.inner().store.passkeys(id)).await?;
     let exclude = existing.iter().map(|k| k.credential.clone()).collect();
-    let (options, reg) = passkeys
-        .webauthn
-        .start_passkey_registration(
-            Uuid::from_bytes(person.handle),
-            &person.name,
-            &person.name,
-            Some(exclude),
-        )
-        .map_err(ApiError::internal)?;
+    let (options, reg) = start_registration(passkeys, &person, Some(exclude))?;
     let now = state.inner().clock.now();
-    let ceremony = passkeys.begin(
-        Pending::AddPasskey {
-            person: person.id,
-            state: reg,
-        },
-        now,
-    )?;
-    Ok(Json(Ceremony {
-        ceremony,
-        options: serde_json::to_value(options).map_err(ApiError::internal)?,
-    }))
+    let pending = Pending::AddPasskey {
+        person: person.id,
+        state: reg,
+    };
+    ceremony(passkeys, pending, options, now)
 }
 
 /// `POST /v1/staff/me/passkeys/finish`.
@@ -408,13 +417,7 @@ pub(super) async fn passkey_add_finish(
     if pid != person.id {
         return Err(ApiError::CeremonyExpired);
     }
-    let cred: RegisterPublicKeyCredential = credential(req.credential)?;
-    let passkey = passkeys
-        .webauthn
-        .finish_passkey_registration(&cred, &reg)
-        .map_err(|_| ApiError::SignInFailed)?;
-    let json = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
-    let cred_id = passkey.cred_id().to_vec();
+    let (cred_id, json) = finish_registration(passkeys, req.credential, &reg)?;
     let s = state.clone();
     let added = blocking(move || {
         let store = &s.inner().store;
