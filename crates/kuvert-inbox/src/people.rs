@@ -182,6 +182,16 @@ impl Person {
 
 const PERSON_COLUMNS: &str = "id, name, handle, roles, state, created, last_sign_in, public_key";
 
+/// The person with row id `id`, in any state.
+fn person_in(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<Person>> {
+    conn.query_row(
+        &format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1"),
+        [id],
+        person_row,
+    )
+    .optional()
+}
+
 fn person_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Person> {
     let handle: Vec<u8> = r.get(2)?;
     let roles: String = r.get(3)?;
@@ -317,14 +327,7 @@ impl Store {
 
     /// The person with this row id.
     pub fn person_by_id(&self, id: i64) -> Result<Option<Person>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                &format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1"),
-                [id],
-                person_row,
-            )
-            .optional()?)
+        Ok(person_in(&self.conn(), id)?)
     }
 
     /// Stores an invite for `person` (its secret's hash), valid until `expires`.
@@ -364,13 +367,7 @@ impl Store {
         if now >= expires {
             return Ok(Err(InviteRefused::Expired));
         }
-        let person = conn
-            .query_row(
-                &format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1"),
-                [person],
-                person_row,
-            )
-            .optional()?;
+        let person = person_in(&conn, person)?;
         Ok(match person {
             Some(p) if p.state != PersonState::Removed => Ok(p),
             _ => Err(InviteRefused::Unknown),
@@ -531,13 +528,7 @@ impl Store {
             "UPDATE sessions SET last_seen = ?2 WHERE sha256 = ?1",
             params![&sha256[..], now],
         )?;
-        let person = conn
-            .query_row(
-                &format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1"),
-                [person],
-                person_row,
-            )
-            .optional()?;
+        let person = person_in(&conn, person)?;
         Ok(person.filter(|p| p.state == PersonState::Active))
     }
 
@@ -597,13 +588,7 @@ impl Store {
             "UPDATE tokens SET last_used = ?2 WHERE sha256 = ?1",
             params![&sha256[..], now],
         )?;
-        let person = conn
-            .query_row(
-                &format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1"),
-                [person],
-                person_row,
-            )
-            .optional()?;
+        let person = person_in(&conn, person)?;
         Ok(person
             .filter(|p| p.state == PersonState::Active)
             .map(|p| (p, parse_scopes(&scopes))))
