@@ -8,15 +8,37 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 const BUCKETS_MS: [u64; 8] = [1, 5, 10, 25, 50, 100, 250, 1000];
 
+/// A counter per label value (`reason`, `problem`), the values being the inbox's own codes.
+#[derive(Default)]
+struct Labelled(Mutex<BTreeMap<&'static str, u64>>);
+
+impl Labelled {
+    fn add(&self, value: &'static str) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(value)
+            .or_default() += 1;
+    }
+
+    /// One `name{label="value"} n` line per value.
+    fn render(&self, out: &mut String, name: &str, label: &str) {
+        for (value, n) in self.0.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {n}");
+        }
+    }
+}
+
 /// The inbox's counters.
 #[derive(Default)]
 pub struct Metrics {
     accepted: AtomicU64,
-    rejected: Mutex<BTreeMap<&'static str, u64>>,
+    rejected: Labelled,
     cancelled: AtomicU64,
     staff_deleted: AtomicU64,
     purged: AtomicU64,
-    problems: Mutex<BTreeMap<&'static str, u64>>,
+    problems: Labelled,
     latency: Mutex<(Vec<u64>, u64, f64)>,
 }
 
@@ -28,22 +50,12 @@ impl Metrics {
 
     /// A booking was refused with `code`.
     pub fn rejected(&self, code: &'static str) {
-        *self
-            .rejected
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(code)
-            .or_default() += 1;
+        self.rejected.add(code);
     }
 
     /// A widget reported a problem (`kuvert_api::WidgetProblem`).
     pub fn problem(&self, code: &'static str) {
-        *self
-            .problems
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(code)
-            .or_default() += 1;
+        self.problems.add(code);
     }
 
     /// A customer cancelled.
@@ -92,17 +104,8 @@ impl Metrics {
             out,
             "# HELP kuvert_bookings_rejected_total Bookings refused, by reason.\n# TYPE kuvert_bookings_rejected_total counter"
         );
-        for (code, n) in self
-            .rejected
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "kuvert_bookings_rejected_total{{reason=\"{code}\"}} {n}"
-            );
-        }
+        self.rejected
+            .render(&mut out, "kuvert_bookings_rejected_total", "reason");
         let _ = writeln!(
             out,
             "# HELP kuvert_bookings_erased_total Bookings erased, by cause.\n# TYPE kuvert_bookings_erased_total counter"
@@ -126,17 +129,8 @@ impl Metrics {
             out,
             "# HELP kuvert_widget_problems_total Widgets that could not be used, by problem.\n# TYPE kuvert_widget_problems_total counter"
         );
-        for (code, n) in self
-            .problems
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "kuvert_widget_problems_total{{problem=\"{code}\"}} {n}"
-            );
-        }
+        self.problems
+            .render(&mut out, "kuvert_widget_problems_total", "problem");
         let l = self.latency.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(
             out,

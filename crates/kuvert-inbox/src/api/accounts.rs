@@ -22,6 +22,9 @@ use crate::limit::Person as PersonKey;
 use crate::people::{Person, PersonState, Secret, hash_secret};
 use crate::store::rfc3339;
 
+/// What a `…/finish` body must be.
+const FINISH_HELP: &str = "send {\"ceremony\": …, \"credential\": …}";
+
 /// Largest body of an account route (a WebAuthn credential is well under 4 KB).
 pub const BODY_LIMIT: usize = 16 * 1024;
 
@@ -170,7 +173,7 @@ pub(super) async fn enrol_finish(
 ) -> ApiResult<Response> {
     let (accounts, passkeys) = accounts(&state)?;
     require_origin(&headers, accounts)?;
-    let req: CeremonyFinish = parse(&body, "send {\"ceremony\": …, \"credential\": …}")?;
+    let req: CeremonyFinish = parse(&body, FINISH_HELP)?;
     let now = state.inner().clock.now();
     let Pending::Enrol {
         invite,
@@ -301,7 +304,7 @@ pub(super) async fn signin_finish(
 ) -> ApiResult<Response> {
     let (accounts, passkeys) = accounts(&state)?;
     require_origin(&headers, accounts)?;
-    let req: CeremonyFinish = parse(&body, "send {\"ceremony\": …, \"credential\": …}")?;
+    let req: CeremonyFinish = parse(&body, FINISH_HELP)?;
     let now = state.inner().clock.now();
     let Pending::SignIn {
         person,
@@ -405,7 +408,7 @@ pub(super) async fn passkey_add_finish(
 ) -> ApiResult<Json<Me>> {
     let (_, passkeys) = accounts(&state)?;
     let person = staff.account()?.clone();
-    let req: CeremonyFinish = parse(&body, "send {\"ceremony\": …, \"credential\": …}")?;
+    let req: CeremonyFinish = parse(&body, FINISH_HELP)?;
     let now = state.inner().clock.now();
     let Pending::AddPasskey {
         person: pid,

@@ -9,7 +9,6 @@ use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{HeaderMap, Method, header, request::Parts};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::passkeys::{require_origin, session_cookie};
@@ -156,7 +155,7 @@ async fn authenticate(
     else {
         return Ok(None);
     };
-    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let hash = hash_secret(token);
     // Compare against every config hash in constant time, without stopping early.
     let mut found = None;
     for s in &inner.config.staff {
