@@ -128,12 +128,7 @@ pub fn load_schema(path: &Path) -> Result<FormSchema> {
             "give the form's schema file, or save the inbox's answer: curl https://INBOX/v1/forms/ID",
         )
     };
-    if let Ok(config) = serde_json::from_str::<kuvert_api::FormConfig>(&text) {
-        config.schema.validate().map_err(|e| bad(e.to_string()))?;
-        return Ok(config.schema);
-    }
-    // An answer of an inbox from before the form config carried its keys: only its `schema`
-    // is read here anyway.
+    // The inbox's answer, of any version (only its `schema` is read), or a bare schema.
     if let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(&text)
         && let Some(schema) = answer.remove("schema")
     {

@@ -153,16 +153,19 @@ fn open_with_the_schema_rechecks_against_the_form() {
         text(&without.stderr)
             .contains("note: form salon: checked against the field catalogue only")
     );
-    let with = kuvert(&[
-        "open",
-        "-i",
-        DEMO_KEY,
-        "--schema",
-        schema.to_str().unwrap(),
-        input.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let open_with_schema = || {
+        kuvert(&[
+            "open",
+            "-i",
+            DEMO_KEY,
+            "--schema",
+            schema.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+    };
+    let with = open_with_schema();
     assert_eq!(with.status.code(), Some(3), "{}", text(&with.stderr));
     assert!(
         text(&with.stderr).contains("date_of_birth: this form does not ask for this field"),
@@ -177,16 +180,7 @@ fn open_with_the_schema_rechecks_against_the_form() {
         format!("{{\"schema\": {SALON}, \"time_zone\": \"UTC\", \"recipients\": [\"age1xns0tpga0kfr3qjtdjfwmjqaqwuq0wls5v33r295y7w5usuddggq8gtgh8\"]}}"),
     )
     .unwrap();
-    let current = kuvert(&[
-        "open",
-        "-i",
-        DEMO_KEY,
-        "--schema",
-        schema.to_str().unwrap(),
-        input.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let current = open_with_schema();
     assert_eq!(current.status.code(), Some(3), "{}", text(&current.stderr));
     assert!(text(&current.stderr).contains("date_of_birth: this form does not ask for this field"));
 }

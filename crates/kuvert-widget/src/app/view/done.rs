@@ -40,29 +40,36 @@ impl App {
             .a("novalidate", "")
             .c(heading(self.t(S::StepManage)))
             .c_opt(self.alert_box())
-            .c(H::new("div")
-                .a("class", "k-field")
-                .c(tx("label", self.t(S::Reference)).a("for", "k-ref"))
-                .c(H::new("input")
-                    .a("id", "k-ref")
-                    .a("autocomplete", "off")
-                    .a("autocapitalize", "characters")
-                    .a("spellcheck", "false")
-                    .a("maxlength", "32")
-                    .a("value", &self.cancel_ref)))
-            .c(H::new("div")
-                .a("class", "k-field")
-                .c(tx("label", self.t(S::CodeLabel)).a("for", "k-code-in"))
-                .c(H::new("input")
-                    .a("id", "k-code-in")
-                    .a("autocomplete", "off")
-                    .a("autocapitalize", "characters")
-                    .a("spellcheck", "false")
-                    .a("maxlength", "40")
-                    .a("value", &self.cancel_code)))
+            .c(code_field(
+                self.t(S::Reference),
+                "k-ref",
+                "32",
+                &self.cancel_ref,
+            ))
+            .c(code_field(
+                self.t(S::CodeLabel),
+                "k-code-in",
+                "40",
+                &self.cancel_code,
+            ))
             .c(actions(
                 self.t(S::Back),
                 tx("button", self.t(S::CancelBooking)).a("type", "submit"),
             ))
     }
+}
+
+/// A labelled field for a code the customer copies in (the reference, the cancellation code):
+/// no autocomplete or spelling help, capitals by default.
+fn code_field(label: &str, id: &str, max: &str, value: &str) -> H {
+    H::new("div")
+        .a("class", "k-field")
+        .c(tx("label", label).a("for", id))
+        .c(H::new("input")
+            .a("id", id)
+            .a("autocomplete", "off")
+            .a("autocapitalize", "characters")
+            .a("spellcheck", "false")
+            .a("maxlength", max)
+            .a("value", value))
 }
