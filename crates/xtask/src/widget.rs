@@ -121,27 +121,34 @@ fn remap_paths() -> String {
 }
 
 /// What wasm-opt runs, in order. Measured on the frame's Wasm (binaryen 132, brotli 11): plain
-/// `-Oz` gave 45,750 bytes, this 45,050.
+/// `-Oz` gave 45,750 bytes, this 45,050, before the second `--flatten --rereloop` round and
+/// `--converge`. Those two took the frame from 49,039 to 48,988 B, and issue 20's typed flow (not
+/// landed) from 49,673 to 49,428 B; wasm-opt then takes about 40 s instead of 18.
 ///
 /// - `--low-memory-unused` lets binaryen fold `load(p + c)` into `load offset=c (p)` for `c`
 ///   under 1024. The two differ only when `p + c` wraps past 4 GiB, where the add lands in the
 ///   first KiB and the offset traps. Rust never forms such a pointer: pointer arithmetic that
 ///   wraps is undefined behaviour (`ptr::add`, LLVM's `inbounds`), and the widget does no
 ///   address arithmetic of its own.
-/// - `--flatten --rereloop` rebuilds each function's control flow before the size passes; the
-///   size passes then run three times, as later rounds still find work after earlier ones.
+/// - `--flatten --rereloop` rebuilds each function's control flow before the size passes, twice
+///   (the second round finds work the first `-Oz` made); the size passes then run again, as
+///   later rounds still find work after earlier ones.
 /// - `--monomorphize` then copies a function for call sites that pass it constants, where the
 ///   copy, optimised, comes out smaller (binaryen's default threshold; lower ones grow the
 ///   file); a last `-Oz` tidies up. Commit 827791c measured the frame 66 B smaller (brotli).
-const WASM_OPT: [&str; 8] = [
+/// - `--converge` runs the whole list again until the file stops shrinking.
+const WASM_OPT: [&str; 11] = [
     "--low-memory-unused",
     "--flatten",
     "--rereloop",
     "-Oz",
+    "--flatten",
+    "--rereloop",
     "-Oz",
     "-Oz",
     "--monomorphize",
     "-Oz",
+    "--converge",
 ];
 
 /// The inbox the built frame posts to, as a JS string literal for esbuild's `--define`:
