@@ -26,14 +26,17 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, HtmlButtonElement};
 use zeroize::Zeroize;
 
-use crate::dom::{H, button, checked, field, find, find_all, focus, tx, value_of};
+use crate::dom::{H, checked, field, find, find_all, focus, tx, value_of};
 use crate::i18n::{NO_PACK, Pack, S};
 use crate::json;
 use crate::wire::{self, FormConfig, Slot};
 
+pub mod act;
 mod output;
 mod time;
 mod view;
+
+pub use act::Act;
 
 use output::ics_url;
 pub use output::{ics_text, post_to_host};
@@ -364,8 +367,9 @@ fn on_event(kind: u32, e: Event) {
             .and_then(|b| b.get_attribute("data-act")),
         _ => target.get_attribute("data-act"),
     };
-    if let Some(act) = act {
-        with_app(|a| a.act(&act));
+    // An element whose `data-act` names no act is no action.
+    if let Some(act) = act.as_deref().and_then(Act::parse) {
+        with_app(|a| a.act(act));
     }
 }
 
@@ -390,12 +394,12 @@ impl App {
         self.form.as_ref().map(|f| &f.schema)
     }
 
-    fn act(&mut self, act: &str) {
-        if self.busy && act != "lang" {
+    fn act(&mut self, act: Act) {
+        if self.busy && act != Act::Lang {
             return;
         }
         match act {
-            "lang" => {
+            Act::Lang => {
                 self.read_inputs();
                 let Some(l) = value_of(&self.root, "#k-lang").and_then(|v| Locale::from_tag(&v))
                 else {
@@ -410,17 +414,17 @@ impl App {
                     self.send(Req::Words { lang: l });
                 }
             }
-            "retry-words" => {
+            Act::RetryWords => {
                 self.no_pack = false;
                 self.render(false);
                 self.send(Req::Words { lang: self.locale });
             }
-            "retry-form" => {
+            Act::RetryForm => {
                 self.step = Step::Loading;
                 self.render(false);
                 self.send(Req::Form);
             }
-            "service" => {
+            Act::Service => {
                 let chosen = value_of(&self.root, "input[name=service]:checked");
                 match chosen {
                     Some(s) => {
@@ -443,14 +447,14 @@ impl App {
                     }
                 }
             }
-            "day" => {
+            Act::Day => {
                 self.day = value_of(&self.root, "#k-day");
                 self.slot = None;
                 self.render(false);
                 focus(&self.root, "#k-day");
             }
-            "retry-slots" => self.fetch_slots(),
-            "slot" => {
+            Act::RetrySlots => self.fetch_slots(),
+            Act::Slot => {
                 self.slot =
                     value_of(&self.root, "input[name=slot]:checked").and_then(|v| v.parse().ok());
                 if self.slot.is_some() {
@@ -462,21 +466,21 @@ impl App {
                     focus(&self.root, "input[name=slot]");
                 }
             }
-            "details" => {
+            Act::Details => {
                 self.read_inputs();
                 self.check_details();
             }
-            "keep-note" => {
+            Act::KeepNote => {
                 self.sensitive_accepted = true;
                 self.sensitive_warning = false;
                 self.go(Step::Consent);
             }
-            "edit-note" => {
+            Act::EditNote => {
                 self.sensitive_warning = false;
                 self.render(false);
                 focus(&self.root, "#k-f-note");
             }
-            "consent" | "purpose" => {
+            Act::Consent => {
                 self.read_inputs();
                 // `#k-book` is the consent step's button (an unchecked cast: no `instanceof`).
                 if let Some(b) = find(&self.root, "#k-book") {
@@ -484,11 +488,11 @@ impl App {
                         .set_disabled(!self.consent);
                 }
             }
-            "book" => {
+            Act::Book => {
                 self.read_inputs();
                 self.book();
             }
-            "back" => {
+            Act::Back => {
                 self.read_inputs();
                 self.alert = None;
                 let prev = match self.step {
@@ -503,20 +507,19 @@ impl App {
                 };
                 self.go(prev);
             }
-            "manage" => {
+            Act::Manage => {
                 self.alert = None;
                 self.go(Step::Manage);
             }
-            "cancel" => self.cancel(),
-            "copy" => self.copy_code(),
-            "restart" => {
+            Act::Cancel => self.cancel(),
+            Act::Copy => self.copy_code(),
+            Act::Restart => {
                 self.forget_confirmation();
                 self.alert = None;
                 self.slots = None;
                 self.slot = None;
                 self.go(Step::Service);
             }
-            _ => {}
         }
     }
 
@@ -1125,7 +1128,36 @@ pub fn held() -> Vec<Req> {
 
 #[cfg(test)]
 mod tests {
-    use super::add_days;
+    use super::{Act, add_days};
+
+    #[test]
+    fn every_act_has_one_name_and_an_unknown_one_is_refused() {
+        let all = [
+            Act::Lang,
+            Act::RetryWords,
+            Act::RetryForm,
+            Act::Service,
+            Act::Day,
+            Act::RetrySlots,
+            Act::Slot,
+            Act::Details,
+            Act::KeepNote,
+            Act::EditNote,
+            Act::Consent,
+            Act::Book,
+            Act::Back,
+            Act::Manage,
+            Act::Cancel,
+            Act::Copy,
+            Act::Restart,
+        ];
+        for a in all {
+            assert_eq!(Act::parse(a.name()), Some(a));
+        }
+        for unknown in ["", "BOOK", "book ", "submit", "purpose"] {
+            assert_eq!(Act::parse(unknown), None, "{unknown:?}");
+        }
+    }
 
     #[test]
     fn the_slot_range_ends_27_days_on_across_months_years_and_leap_days() {

@@ -38,7 +38,7 @@ impl App {
             .c(H::new("input")
                 .a("type", "checkbox")
                 .a("id", "k-consent")
-                .a("data-act", "consent")
+                .a("data-act", Act::Consent.name())
                 .a("aria-required", "true")
                 .a_if(self.consent, "checked", "")
                 .a_if(self.pending.is_some(), "disabled", ""))
@@ -54,7 +54,7 @@ impl App {
                         .a("name", "purpose")
                         .a("id", &id)
                         .a("value", &o.id)
-                        .a("data-act", "purpose")
+                        .a("data-act", Act::Consent.name())
                         .a_if(self.ticked.contains(&o.id), "checked", "")
                         .a_if(self.pending.is_some(), "disabled", ""))
                     .c(tx("label", o.description.get(self.locale)).a("for", &id)));
@@ -71,7 +71,7 @@ impl App {
             .a("id", "k-book")
             .a_if(!self.consent || self.busy, "disabled", "");
         H::new("form")
-            .a("data-act", "book")
+            .a("data-act", Act::Book.name())
             .a("novalidate", "")
             .c(heading(self.t(S::StepNotice)))
             .c(summary)

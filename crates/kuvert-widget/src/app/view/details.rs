@@ -8,7 +8,7 @@ impl App {
             return H::new("section");
         };
         let mut form = H::new("form")
-            .a("data-act", "details")
+            .a("data-act", Act::Details.name())
             .a("novalidate", "")
             .c(heading(self.t(S::StepDetails)));
         if !self.field_errors.is_empty() {
@@ -84,8 +84,8 @@ impl App {
                 .c(tx("p", self.t(S::WarnSensitive)).a("role", "alert"))
                 .c(H::new("div")
                     .a("class", "k-actions")
-                    .c(button("edit-note", self.t(S::EditNote)))
-                    .c(button("keep-note", self.t(S::KeepNote)))));
+                    .c(button(Act::EditNote, self.t(S::EditNote)))
+                    .c(button(Act::KeepNote, self.t(S::KeepNote)))));
         }
         form.c(actions(
             self.t(S::Back),

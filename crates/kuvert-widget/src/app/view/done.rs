@@ -28,15 +28,15 @@ impl App {
             .c(H::new("p")
                 .a("class", "k-code")
                 .c(tx("code", &d.code).a("id", "k-code"))
-                .c(button("copy", self.t(S::Copy))))
+                .c(button(Act::Copy, self.t(S::Copy))))
             .c(tx("p", self.t(S::CodeHelp)).a("class", "k-muted"))
             .c(H::new("p").a("id", "k-copy-status").a("role", "status"))
-            .c(button("restart", self.t(S::NewBooking)))
+            .c(button(Act::Restart, self.t(S::NewBooking)))
     }
 
     pub(super) fn render_manage(&self) -> H {
         H::new("form")
-            .a("data-act", "cancel")
+            .a("data-act", Act::Cancel.name())
             .a("novalidate", "")
             .c(heading(self.t(S::StepManage)))
             .c_opt(self.alert_box())

@@ -40,7 +40,7 @@ impl App {
                 .c(tx("p", self.t(why))
                     .a("role", "alert")
                     .a("class", "k-alert"))
-                .c_opt((why == S::ErrLoad).then(|| button("retry-form", self.t(S::TryAgain)))),
+                .c_opt((why == S::ErrLoad).then(|| button(Act::RetryForm, self.t(S::TryAgain)))),
             Step::Service => self.render_service(),
             Step::Slot => self.render_slot(),
             Step::Details => self.render_details(),
@@ -50,7 +50,7 @@ impl App {
             Step::Cancelled => H::new("section")
                 .c(heading(self.t(S::StepManage)))
                 .c(tx("p", self.t(S::Cancelled)).a("role", "status"))
-                .c(button("restart", self.t(S::NewBooking))),
+                .c(button(Act::Restart, self.t(S::NewBooking))),
         };
         // A re-render in place keeps focus where it was (same id, or the heading).
         let keep = if move_focus {
@@ -89,13 +89,15 @@ impl App {
             &H::new("main")
                 .a("lang", "en")
                 .c(tx("p", NO_PACK).a("role", "alert").a("class", "k-alert"))
-                .c(button("retry-words", "Try again"))
+                .c(button(Act::RetryWords, "Try again"))
                 .0,
         );
     }
 
     fn language_picker(&self) -> H {
-        let mut select = H::new("select").a("id", "k-lang").a("data-act", "lang");
+        let mut select = H::new("select")
+            .a("id", "k-lang")
+            .a("data-act", Act::Lang.name());
         for (l, name) in [
             (Locale::En, "English"),
             (Locale::Nl, "Nederlands"),
@@ -160,6 +162,11 @@ impl App {
     }
 }
 
+/// A `<button type="button">` for `act`.
+pub(super) fn button(act: Act, label: &str) -> H {
+    crate::dom::button(act.name(), label)
+}
+
 pub(super) fn heading(text: &str) -> H {
     tx("h2", text).a("tabindex", "-1")
 }
@@ -167,6 +174,6 @@ pub(super) fn heading(text: &str) -> H {
 pub(super) fn actions(back: &str, primary: H) -> H {
     H::new("div")
         .a("class", "k-actions")
-        .c(button("back", back).a("class", "k-secondary"))
+        .c(button(Act::Back, back).a("class", "k-secondary"))
         .c(primary)
 }

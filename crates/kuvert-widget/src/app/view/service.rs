@@ -26,7 +26,7 @@ impl App {
                             .a("class", "k-muted"))));
         }
         H::new("form")
-            .a("data-act", "service")
+            .a("data-act", Act::Service.name())
             .a("novalidate", "")
             .c(heading(self.t(S::StepService)))
             .c(set)
@@ -36,6 +36,6 @@ impl App {
                 .c(tx("button", self.t(S::Continue)).a("type", "submit")))
             .c(H::new("p")
                 .a("class", "k-manage")
-                .c(button("manage", self.t(S::Manage)).a("class", "k-link")))
+                .c(button(Act::Manage, self.t(S::Manage)).a("class", "k-link")))
     }
 }

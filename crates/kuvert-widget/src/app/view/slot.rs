@@ -5,7 +5,7 @@ use super::*;
 impl App {
     pub(super) fn render_slot(&self) -> H {
         let mut form = H::new("form")
-            .a("data-act", "slot")
+            .a("data-act", Act::Slot.name())
             .a("novalidate", "")
             .c(heading(self.t(S::StepSlot)))
             .c(tx(
@@ -25,7 +25,7 @@ impl App {
             .map_or(1, |s| s.capacity);
         match &self.slots {
             None if self.alert.is_some() && self.alert != Some(S::ErrTaken) => {
-                form = form.c(button("retry-slots", self.t(S::TryAgain)));
+                form = form.c(button(Act::RetrySlots, self.t(S::TryAgain)));
             }
             None => {
                 form = form.c(tx("p", self.t(S::Loading)).a("role", "status"));
@@ -35,7 +35,9 @@ impl App {
             }
             Some(slots) => {
                 let days = days_of(slots, &tz);
-                let mut select = H::new("select").a("id", "k-day").a("data-act", "day");
+                let mut select = H::new("select")
+                    .a("id", "k-day")
+                    .a("data-act", Act::Day.name());
                 for day in &days {
                     let label = format_time(
                         &kuvert_core::cat(&[day.as_str(), "T12:00:00Z"]),
